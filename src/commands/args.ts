@@ -1,0 +1,196 @@
+// Shared argument parsing: integers, floats, timeouts and the option sets several commands share.
+// Functions ending in OrReply write Redis' error to the reply and return undefined on failure,
+// so handlers read top to bottom with one early return per failure.
+import type { Reply } from '../protocol/reply.js';
+import * as E from './errors.js';
+
+const INT64_MAX = 9223372036854775807n;
+const INT64_MIN = -9223372036854775808n;
+const CANONICAL_INT = /^-?(0|[1-9][0-9]*)$/;
+
+/** Redis' string2ll: a canonical 64-bit integer, exact, as a bigint. */
+export function parseInt64(s: string): bigint | undefined {
+  if (s.length === 0 || s.length > 20 || !CANONICAL_INT.test(s) || s === '-0') return undefined;
+  const v = BigInt(s);
+  return v > INT64_MAX || v < INT64_MIN ? undefined : v;
+}
+
+/** A canonical 64-bit integer as a number (exact up to 2^53, which covers counts, indexes and offsets). */
+export function parseInteger(s: string): number | undefined {
+  const n = s.length;
+  if (n === 0 || n > 20) return undefined;
+  if (n < 16) {
+    let i = 0;
+    let neg = false;
+    if (s.charCodeAt(0) === 45) {
+      if (n === 1) return undefined;
+      neg = true;
+      i = 1;
+    }
+    if (s.charCodeAt(i) === 48) return n === i + 1 && !neg ? 0 : undefined;
+    let v = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) return undefined;
+      v = v * 10 + c;
+    }
+    return neg ? -v : v;
+  }
+  const big = parseInt64(s);
+  return big === undefined ? undefined : Number(big);
+}
+
+export function intOrReply(reply: Reply, s: string, error = E.NOT_INTEGER): number | undefined {
+  const v = parseInteger(s);
+  if (v === undefined) reply.error(error);
+  return v;
+}
+
+/** A non-negative count (COUNT, LIMIT count...) with Redis' "out of range, must be positive" text. */
+export function positiveIntOrReply(reply: Reply, s: string, error = 'ERR value is out of range, must be positive'): number | undefined {
+  const v = parseInteger(s);
+  if (v === undefined) {
+    reply.error(E.NOT_INTEGER);
+    return undefined;
+  }
+  if (v < 0) {
+    reply.error(error);
+    return undefined;
+  }
+  return v;
+}
+
+const FLOAT_PATTERN = /^[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf(?:inity)?)$/i;
+
+/** strtold as Redis uses it: no surrounding spaces, "inf"/"-inf" allowed, NaN refused. */
+export function parseFloatStrict(s: string): number | undefined {
+  if (s.length === 0 || s.length > 5000 || !FLOAT_PATTERN.test(s)) return undefined;
+  const lower = s.toLowerCase();
+  if (lower.endsWith('inf') || lower.endsWith('infinity')) return lower.startsWith('-') ? -Infinity : Infinity;
+  const v = Number(s);
+  return Number.isNaN(v) ? undefined : v;
+}
+
+export function floatOrReply(reply: Reply, s: string, error = E.NOT_FLOAT): number | undefined {
+  const v = parseFloatStrict(s);
+  if (v === undefined) reply.error(error);
+  return v;
+}
+
+/** Blocking commands' timeout in seconds (fractions allowed) → ms; 0 means forever. */
+export function timeoutOrReply(reply: Reply, s: string): number | undefined {
+  const v = parseFloatStrict(s);
+  if (v === undefined || !Number.isFinite(v)) {
+    reply.error('ERR timeout is not a float or out of range');
+    return undefined;
+  }
+  if (v < 0) {
+    reply.error(E.NEGATIVE_TIMEOUT);
+    return undefined;
+  }
+  const ms = Math.ceil(v * 1000);
+  if (ms > Number.MAX_SAFE_INTEGER / 2) {
+    reply.error('ERR timeout is out of range');
+    return undefined;
+  }
+  return ms;
+}
+
+/** Case-insensitive compare of an option token against an upper-case keyword. */
+export function is(arg: string, keyword: string): boolean {
+  return arg.length === keyword.length && arg.toUpperCase() === keyword;
+}
+
+export interface ExpireOptions {
+  /** Absolute expiry in ms, if one was given. */
+  expireAt?: number;
+  keepTtl: boolean;
+  persist: boolean;
+  nx: boolean;
+  xx: boolean;
+  get: boolean;
+}
+
+/**
+ * SET's and GETEX's options (EX PX EXAT PXAT KEEPTTL NX XX GET PERSIST), one parser that knows which
+ * exclude each other. `allowed` lists the keywords the command takes.
+ */
+export function expireOptionsOrReply(
+  reply: Reply,
+  argv: readonly string[],
+  from: number,
+  now: number,
+  command: string,
+  allowed: ReadonlySet<string>,
+): ExpireOptions | undefined {
+  const o: ExpireOptions = { keepTtl: false, persist: false, nx: false, xx: false, get: false };
+  let unit: string | undefined;
+  for (let i = from; i < argv.length; i++) {
+    const opt = argv[i].toUpperCase();
+    if (!allowed.has(opt)) return syntaxError(reply);
+    const hasNext = i + 1 < argv.length;
+    switch (opt) {
+      case 'NX':
+        if (o.xx) return syntaxError(reply);
+        o.nx = true;
+        break;
+      case 'XX':
+        if (o.nx) return syntaxError(reply);
+        o.xx = true;
+        break;
+      case 'GET':
+        o.get = true;
+        break;
+      case 'KEEPTTL':
+        if (unit !== undefined || o.persist) return syntaxError(reply);
+        o.keepTtl = true;
+        break;
+      case 'PERSIST':
+        if (unit !== undefined || o.keepTtl) return syntaxError(reply);
+        o.persist = true;
+        break;
+      default: {
+        if (unit !== undefined || o.keepTtl || o.persist || !hasNext) return syntaxError(reply);
+        unit = opt;
+        const v = parseInteger(argv[++i]);
+        if (v === undefined) {
+          reply.error(E.NOT_INTEGER);
+          return undefined;
+        }
+        const at = expireAtFrom(opt, v, now);
+        if (v <= 0 || at === undefined) {
+          reply.error(E.INVALID_EXPIRE(command));
+          return undefined;
+        }
+        o.expireAt = at;
+      }
+    }
+  }
+  return o;
+}
+
+/** EX/PX/EXAT/PXAT value → absolute ms; undefined when it overflows like Redis' checks. */
+export function expireAtFrom(unit: string, v: number, now: number): number | undefined {
+  let at: number;
+  if (unit === 'EX') at = now + v * 1000;
+  else if (unit === 'PX') at = now + v;
+  else if (unit === 'EXAT') at = v * 1000;
+  else at = v;
+  if (!Number.isSafeInteger(at) || Math.abs(v) > Number.MAX_SAFE_INTEGER / 1000) return undefined;
+  return at;
+}
+
+function syntaxError(reply: Reply): undefined {
+  reply.error(E.SYNTAX);
+  return undefined;
+}
+
+/** Normalises an inclusive [start, end] index range like Redis (negative from the end); undefined if empty. */
+export function normalizeRange(start: number, end: number, length: number): [number, number] | undefined {
+  if (start < 0) start = length + start;
+  if (end < 0) end = length + end;
+  if (start < 0) start = 0;
+  if (start > end || start >= length) return undefined;
+  if (end >= length) end = length - 1;
+  return [start, end];
+}

@@ -1,0 +1,155 @@
+// COMMAND and its subcommands, all derived from the command table.
+import { globMatch } from '../structures/glob.js';
+import { aclCategories, keyIndexes } from './command-table.js';
+import { is } from './args.js';
+import * as E from './errors.js';
+import { helpReply } from './keys.js';
+import type { CommandContext, CommandSpec } from './types.js';
+
+function commandInfo(ctx: CommandContext, spec: CommandSpec): void {
+  const r = ctx.reply;
+  const [first, last, step] = spec.keys ?? [0, 0, 0];
+  r.array(10);
+  r.bulk(spec.name);
+  r.int(spec.arity);
+  r.set(spec.flags.length);
+  for (const f of spec.flags) r.simple(f);
+  r.int(first);
+  r.int(last);
+  r.int(step);
+  const cats = aclCategories(spec);
+  r.set(cats.length);
+  for (const c of cats) r.simple(`@${c}`);
+  r.set(0);
+  r.array(0);
+  const subs = spec.subcommands ?? [];
+  r.array(subs.length);
+  for (const s of subs) commandInfo(ctx, s);
+}
+
+function commandDocs(ctx: CommandContext, spec: CommandSpec): void {
+  const r = ctx.reply;
+  const subs = spec.subcommands ?? [];
+  const fields = 3 + (spec.complexity !== undefined ? 1 : 0) + (subs.length > 0 ? 1 : 0);
+  r.map(fields);
+  r.bulk('summary');
+  r.bulk(spec.summary);
+  r.bulk('since');
+  r.bulk(spec.since);
+  r.bulk('group');
+  r.bulk(spec.group);
+  if (spec.complexity !== undefined) {
+    r.bulk('complexity');
+    r.bulk(spec.complexity);
+  }
+  if (subs.length > 0) {
+    r.bulk('subcommands');
+    r.map(subs.length);
+    for (const s of subs) {
+      r.bulk(s.name);
+      commandDocs(ctx, s);
+    }
+  }
+}
+
+function lookup(ctx: CommandContext, name: string): CommandSpec | undefined {
+  const lower = name.toLowerCase();
+  const bar = lower.indexOf('|');
+  if (bar === -1) return ctx.server.commandTable.get(lower);
+  return ctx.server.commandTable.get(lower.slice(0, bar))?.subcommands?.find((s) => s.name === lower);
+}
+
+function all(ctx: CommandContext): CommandSpec[] {
+  return [...ctx.server.commandTable.all()];
+}
+
+function command(ctx: CommandContext): void {
+  const specs = all(ctx);
+  ctx.reply.array(specs.length);
+  for (const s of specs) commandInfo(ctx, s);
+}
+
+function info(ctx: CommandContext, argv: string[]): void {
+  const specs = argv.length === 2 ? all(ctx) : argv.slice(2).map((n) => lookup(ctx, n));
+  ctx.reply.array(specs.length);
+  for (const s of specs) s === undefined ? ctx.reply.nullArray() : commandInfo(ctx, s);
+}
+
+function docs(ctx: CommandContext, argv: string[]): void {
+  const specs = (argv.length === 2 ? all(ctx) : argv.slice(2).map((n) => lookup(ctx, n))).filter((s): s is CommandSpec => s !== undefined);
+  ctx.reply.map(specs.length);
+  for (const s of specs) {
+    ctx.reply.bulk(s.name);
+    commandDocs(ctx, s);
+  }
+}
+
+function list(ctx: CommandContext, argv: string[]): void {
+  const names: string[] = [];
+  for (const s of all(ctx)) {
+    names.push(s.name);
+    for (const sub of s.subcommands ?? []) names.push(sub.name);
+  }
+  if (argv.length === 2) return ctx.reply.bulks(names);
+  if (argv.length !== 5 || !is(argv[2], 'FILTERBY')) return ctx.reply.error(E.SYNTAX);
+  const kind = argv[3].toUpperCase();
+  const arg = argv[4];
+  if (kind === 'PATTERN') return ctx.reply.bulks(names.filter((n) => globMatch(arg, n, true)));
+  if (kind === 'MODULE') return ctx.reply.bulks([]);
+  if (kind === 'ACLCAT') {
+    const out: string[] = [];
+    for (const s of all(ctx)) {
+      for (const x of [s, ...(s.subcommands ?? [])]) if (x.run !== undefined && aclCategories(x).includes(arg.toLowerCase())) out.push(x.name);
+    }
+    return ctx.reply.bulks(out);
+  }
+  ctx.reply.error(E.SYNTAX);
+}
+
+function getkeys(ctx: CommandContext, argv: string[]): void {
+  const target = argv.slice(2);
+  let spec = ctx.server.commandTable.get(target[0].toLowerCase());
+  if (spec === undefined) return ctx.reply.error('ERR Invalid command specified');
+  if (spec.subcommands !== undefined && target.length > 1) spec = spec.subcommands.find((s) => s.name === `${spec!.name}|${target[1].toLowerCase()}`) ?? spec;
+  if ((spec.arity > 0 && target.length !== spec.arity) || target.length < -spec.arity) return ctx.reply.error('ERR Invalid number of arguments specified for command');
+  const idx = keyIndexes(spec, target);
+  if (idx.length === 0) return ctx.reply.error('ERR The command has no key arguments');
+  ctx.reply.bulks(idx.map((i) => target[i]));
+}
+
+const COMMAND_HELP = [
+  'COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  '(no subcommand)',
+  "    Return details about all Redis commands.",
+  'COUNT',
+  '    Return the total number of commands in this Redis server.',
+  'LIST',
+  '    Return a list of all commands in this Redis server.',
+  'INFO [<command-name> ...]',
+  '    Return details about multiple Redis commands.',
+  '    If no command names are given, documentation details for all',
+  '    commands are returned.',
+  'DOCS [<command-name> ...]',
+  '    Return documentation details about multiple Redis commands.',
+  '    If no command names are given, documentation details for all',
+  '    commands are returned.',
+  'GETKEYS <full-command>',
+  '    Return the keys from a full Redis command.',
+  'HELP',
+  '    Prints this help.',
+];
+
+const flags = ['loading', 'stale'] as const;
+
+export const commandCommand: CommandSpec = {
+  name: 'command', arity: -1, flags: [...flags], group: 'server', since: '2.8.13', summary: 'Returns detailed information about all commands.', complexity: 'O(N) where N is the total number of Redis commands',
+  run: command,
+  subcommands: [
+    { name: 'command|count', arity: 2, flags: [...flags], group: 'server', since: '2.8.13', summary: 'Returns a count of commands.', complexity: 'O(1)', run: (ctx) => ctx.reply.int(ctx.server.commandTable.size) },
+    { name: 'command|info', arity: -2, flags: [...flags], group: 'server', since: '2.8.13', summary: 'Returns information about one, multiple or all commands.', complexity: 'O(N) where N is the number of commands to look up', run: info },
+    { name: 'command|docs', arity: -2, flags: [...flags], group: 'server', since: '7.0.0', summary: 'Returns documentary information about one, multiple or all commands.', complexity: 'O(N) where N is the number of commands to look up', run: docs },
+    { name: 'command|list', arity: -2, flags: [...flags], group: 'server', since: '7.0.0', summary: 'Returns a list of command names.', complexity: 'O(N) where N is the total number of Redis commands', run: list },
+    { name: 'command|getkeys', arity: -3, flags: [...flags], group: 'server', since: '2.8.13', summary: 'Extracts the key names from an arbitrary command.', complexity: 'O(N) where N is the number of arguments to the command', run: getkeys },
+    { name: 'command|help', arity: 2, flags: [...flags], group: 'server', since: '5.0.0', summary: 'Returns helpful text about the different subcommands.', complexity: 'O(1)', run: (ctx) => helpReply(ctx, COMMAND_HELP) },
+  ],
+};

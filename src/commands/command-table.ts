@@ -1,0 +1,78 @@
+// The one table of commands: every group registers its specs here, and COMMAND, arity errors,
+// ACL categories, key extraction and docs/commands.md are all derived from it.
+import type { CommandSpec } from './types.js';
+
+export class CommandTable {
+  private readonly byName = new Map<string, CommandSpec>();
+
+  constructor(groups: readonly (readonly CommandSpec[])[]) {
+    for (const group of groups) for (const spec of group) this.add(spec);
+  }
+
+  private add(spec: CommandSpec): void {
+    if (this.byName.has(spec.name)) throw new Error(`command ${spec.name} registered twice`);
+    this.byName.set(spec.name, spec);
+  }
+
+  /** Looks a command up by its lower-cased name. */
+  get(name: string): CommandSpec | undefined {
+    return this.byName.get(name);
+  }
+
+  /** Resolves argv to the spec that runs it: the command or, for a container, its subcommand. */
+  resolve(argv: readonly string[]): CommandSpec | undefined {
+    const spec = this.byName.get(argv[0].toLowerCase());
+    if (spec?.subcommands === undefined || argv.length < 2) return spec;
+    const sub = `${spec.name}|${argv[1].toLowerCase()}`;
+    return spec.subcommands.find((s) => s.name === sub);
+  }
+
+  all(): IterableIterator<CommandSpec> {
+    return this.byName.values();
+  }
+
+  get size(): number {
+    return this.byName.size;
+  }
+}
+
+/** The argv indexes holding keys, from the spec's positions or its getKeys. */
+export function keyIndexes(spec: CommandSpec, argv: readonly string[]): number[] {
+  if (spec.getKeys !== undefined) return spec.getKeys(argv);
+  if (spec.keys === undefined) return [];
+  const [first, last, step] = spec.keys;
+  if (first === 0) return [];
+  const end = last < 0 ? argv.length + last : last;
+  const out: number[] = [];
+  for (let i = first; i <= end && i < argv.length; i += step) out.push(i);
+  return out;
+}
+
+export function hasFlag(spec: CommandSpec, flag: CommandSpec['flags'][number]): boolean {
+  return spec.flags.includes(flag);
+}
+
+/** ACL categories Redis derives from flags and group, plus the spec's own. */
+export function aclCategories(spec: CommandSpec): string[] {
+  const cats = new Set<string>();
+  const f = spec.flags;
+  if (f.includes('write')) cats.add('write');
+  if (f.includes('readonly') && spec.group !== 'scripting') cats.add('read');
+  if (f.includes('admin')) {
+    cats.add('admin');
+    cats.add('dangerous');
+  }
+  if (f.includes('pubsub')) cats.add('pubsub');
+  if (f.includes('fast')) cats.add('fast');
+  if (f.includes('blocking')) cats.add('blocking');
+  if (!f.includes('fast')) cats.add('slow');
+  const groupCategory: Partial<Record<CommandSpec['group'], string>> = {
+    generic: 'keyspace', string: 'string', list: 'list', set: 'set', 'sorted-set': 'sortedset', hash: 'hash',
+    pubsub: 'pubsub', transactions: 'transaction', connection: 'connection', scripting: 'scripting',
+    hyperloglog: 'hyperloglog', bitmap: 'bitmap', geo: 'geo', stream: 'stream',
+  };
+  const g = groupCategory[spec.group];
+  if (g !== undefined) cats.add(g);
+  for (const c of spec.aclCategories ?? []) cats.add(c);
+  return [...cats];
+}

@@ -1,0 +1,224 @@
+// The one command path. Commands from a client, from MULTI/EXEC, from a script, from AOF replay and
+// from a master all run through call(); client requests first pass the gate in execute(), in Redis'
+// processCommand order: look-up, arity, auth, MULTI rules, OOM, read-only replica, pub/sub context,
+// loading, pause; then queue or run; then propagate and wake blocked clients.
+import type { Reply } from '../protocol/reply.js';
+import type { Database } from '../structures/database.js';
+import { BlockingRegistry } from './blocking.js';
+import type { Client } from './client.js';
+import { CommandTable, hasFlag } from './command-table.js';
+import * as E from './errors.js';
+import type { ServerState } from './server-context.js';
+import type { CommandContext, CommandSpec, NotifyClass } from './types.js';
+
+export type ExecuteResult = 'done' | 'paused';
+
+/** Commands a RESP2 client in subscribed state may still send. */
+const SUBSCRIBED_ALLOWED = new Set(['subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'ping', 'quit', 'reset']);
+/** Commands that run immediately inside MULTI instead of being queued. */
+const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+
+/** Called for keyspace notifications; set by the pub/sub layer. */
+export type Notifier = (cls: NotifyClass, event: string, key: string, dbIndex: number) => void;
+/** Decides whether memory can be freed before a denyoom command runs (false = reply OOM). */
+export type MemoryGuard = (client: Client) => boolean;
+
+/** The per-client context handed to handlers; reused across calls. */
+export class CallContext implements CommandContext {
+  reply: Reply;
+  db: Database;
+  /** Effects to propagate instead of argv, set by propagateAs/alsoPropagate. */
+  effects: string[][] | null = null;
+  replaceArgv = false;
+  canBlock = true;
+
+  constructor(readonly client: Client, readonly server: ServerState, private readonly dispatcher: Dispatcher) {
+    this.reply = client.writer;
+    this.db = server.databases[client.dbIndex];
+  }
+
+  dirty(n = 1): void {
+    this.server.dirty += n;
+  }
+
+  propagateAs(argv: string[]): void {
+    this.effects = [argv];
+    this.replaceArgv = true;
+  }
+
+  alsoPropagate(argv: string[]): void {
+    (this.effects ??= []).push(argv);
+  }
+
+  notify(cls: NotifyClass, event: string, key: string, dbIndex = this.db.id): void {
+    this.dispatcher.notifier?.(cls, event, key, dbIndex);
+  }
+
+  blockOn(keys: string[], timeoutMs: number, onTimeout: (reply: Reply) => void): void {
+    this.dispatcher.blocking.block(this.client, this.dispatcher.currentArgv, keys, timeoutMs, onTimeout);
+  }
+}
+
+export class Dispatcher {
+  readonly blocking: BlockingRegistry;
+  notifier: Notifier | undefined;
+  memoryGuard: MemoryGuard | undefined;
+  /** argv of the call in progress (blockOn records it to run it again). */
+  currentArgv: string[] = [];
+  /** Depth of nested calls: EXEC and scripts run commands inside a command. */
+  private depth = 0;
+
+  constructor(readonly server: ServerState, readonly table: CommandTable) {
+    this.blocking = new BlockingRegistry(this);
+    server.blocking = this.blocking;
+    server.commandTable = table;
+  }
+
+  contextOf(client: Client): CallContext {
+    return (client.context ??= new CallContext(client, this.server, this));
+  }
+
+  /** The gate for a client's request; 'paused' means: hold argv and retry when the pause ends. */
+  execute(client: Client, argv: string[]): ExecuteResult {
+    const server = this.server;
+    const ctx = this.contextOf(client);
+    const spec = this.table.get(argv[0].toLowerCase());
+    if (spec === undefined) return this.reject(ctx, E.unknownCommand(argv));
+    let target = spec;
+    if (spec.subcommands !== undefined) {
+      if (argv.length < 2) return this.reject(ctx, E.wrongArity(spec.name));
+      const sub = this.table.resolve(argv);
+      if (sub === undefined) return this.reject(ctx, E.unknownSubcommand(spec.name, argv[1]));
+      target = sub;
+    }
+    if ((target.arity > 0 && argv.length !== target.arity) || argv.length < -target.arity) {
+      return this.reject(ctx, E.wrongArity(target.name));
+    }
+    if (!client.authenticated && !hasFlag(target, 'no-auth')) return this.reject(ctx, E.NOAUTH);
+    if (client.multi !== null && hasFlag(target, 'no-multi')) {
+      return this.reject(ctx, `ERR Command not allowed inside a transaction`);
+    }
+    const isWrite = hasFlag(target, 'write');
+    if (hasFlag(target, 'denyoom') && this.memoryGuard !== undefined && client.multi === null && !this.memoryGuard(client)) {
+      return this.reject(ctx, E.OOM);
+    }
+    if (isWrite && server.keyspace.isReplica && !client.isMaster && server.config.getBool('replica-read-only')) {
+      return this.reject(ctx, E.READONLY);
+    }
+    if (client.resp === 2 && client.subscriptionCount > 0 && !SUBSCRIBED_ALLOWED.has(spec.name)) {
+      return this.reject(
+        ctx,
+        `ERR Can't execute '${target.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+      );
+    }
+    if (server.loading && !hasFlag(target, 'loading')) return this.reject(ctx, E.LOADING);
+    if (client.multi !== null && !MULTI_IMMEDIATE.has(spec.name)) {
+      client.multi.push({ spec: target, argv });
+      ctx.reply.simple('QUEUED');
+      return 'done';
+    }
+    if (server.pause.until > Date.now() && !client.isMaster) {
+      if (server.pause.mode === 'all' || isWrite || hasFlag(target, 'may-replicate')) {
+        client.paused = true;
+        server.pausedClients.add(client);
+        return 'paused';
+      }
+    }
+    this.server.keyspace.now = Date.now();
+    this.call(ctx, target, argv);
+    if (this.blocking.hasReadyKeys()) this.blocking.serveReady();
+    return 'done';
+  }
+
+  /**
+   * Runs a resolved command: statistics, slowlog, MONITOR, propagation. Used by execute() and by
+   * everything that runs commands on a client's behalf (EXEC, scripts, AOF loading, replication).
+   */
+  call(ctx: CallContext, spec: CommandSpec, argv: string[]): void {
+    const server = this.server;
+    const client = ctx.client;
+    if (server.monitors.size > 0 && !hasFlag(spec, 'admin') && !hasFlag(spec, 'skip-monitor')) this.feedMonitors(client, argv);
+    const dirtyBefore = server.dirty;
+    const savedEffects = ctx.effects;
+    const savedReplace = ctx.replaceArgv;
+    const savedArgv = this.currentArgv;
+    ctx.effects = null;
+    ctx.replaceArgv = false;
+    this.currentArgv = argv;
+    const errorsBefore = server.stats.totalErrorReplies;
+    const start = performance.now();
+    this.depth++;
+    try {
+      spec.run!(ctx, argv);
+    } finally {
+      this.depth--;
+    }
+    const usec = Math.round((performance.now() - start) * 1000);
+    const stat = server.stats.commandStat(spec.name);
+    stat.calls++;
+    stat.usec += usec;
+    if (server.stats.totalErrorReplies !== errorsBefore) stat.failedCalls++;
+    server.stats.commandsProcessed++;
+    client.commandsProcessed++;
+    client.lastCommand = spec.name;
+    if (!hasFlag(spec, 'skip-slowlog')) server.slowlog.record(argv, usec, client.transport?.addr ?? '', client.name);
+    server.latency.add(hasFlag(spec, 'fast') ? 'fast-command' : 'command', usec / 1000, server.config.getNumber('latency-monitor-threshold'));
+    if (server.dirty !== dirtyBefore || ctx.effects !== null) this.propagateCall(ctx, spec, argv);
+    ctx.effects = savedEffects;
+    ctx.replaceArgv = savedReplace;
+    this.currentArgv = savedArgv;
+  }
+
+  /** True while a command runs inside another (EXEC, a script). */
+  get nested(): boolean {
+    return this.depth > 0;
+  }
+
+  private propagateCall(ctx: CallContext, spec: CommandSpec, argv: string[]): void {
+    if (this.server.sinks.length === 0) return;
+    const db = ctx.db.id;
+    if (!ctx.replaceArgv && hasFlag(spec, 'write') && this.server.dirty !== 0) this.server.propagate(db, argv);
+    if (ctx.effects !== null) for (const effect of ctx.effects) this.server.propagate(db, effect);
+  }
+
+  private reject(ctx: CallContext, message: string): ExecuteResult {
+    const client = ctx.client;
+    ctx.reply.error(message);
+    if (client.multi !== null) client.multiFailed = true;
+    const spec = this.table.get(client.lastCommand);
+    if (spec !== undefined) this.server.stats.commandStat(spec.name).rejectedCalls++;
+    return 'done';
+  }
+
+  private feedMonitors(client: Client, argv: readonly string[]): void {
+    const now = Date.now();
+    const secs = Math.floor(now / 1000);
+    const micros = String((now % 1000) * 1000).padStart(6, '0');
+    const addr = client.isMaster ? 'master' : client.transport === null ? 'lua' : client.transport.addr;
+    let line = `+${secs}.${micros} [${client.dbIndex} ${addr}]`;
+    for (const a of argv) line += ` "${escapeMonitorArg(a)}"`;
+    for (const m of this.server.monitors) {
+      if (m === client) continue;
+      m.writer.out += `${line}\r\n`;
+      m.flush();
+    }
+  }
+}
+
+/** Redis' sdscatrepr: printable bytes as is, the rest escaped. */
+export function escapeMonitorArg(s: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const ch = s[i];
+    if (ch === '\\' || ch === '"') out += '\\' + ch;
+    else if (c === 10) out += '\\n';
+    else if (c === 13) out += '\\r';
+    else if (c === 9) out += '\\t';
+    else if (c === 7) out += '\\a';
+    else if (c === 8) out += '\\b';
+    else if (c >= 32 && c < 127) out += ch;
+    else out += '\\x' + c.toString(16).padStart(2, '0');
+  }
+  return out;
+}

@@ -1,0 +1,186 @@
+// The server as command handlers see it: databases, configuration, clients, statistics, and the
+// subsystems (blocking, slowlog, latency, propagation) that hang off the one command path.
+// src/server.ts builds it and plugs in what only the network layer knows (listeners, shutdown).
+import { randomBytes } from 'node:crypto';
+import { Database, KeyspaceStats, type KeyspaceHooks, type KeyspaceShared } from '../structures/database.js';
+import type { BlockingRegistry } from './blocking.js';
+import type { Client } from './client.js';
+import type { CommandTable } from './command-table.js';
+import { LatencyMonitor } from './latency-monitor.js';
+import { SlowLog } from './slowlog.js';
+
+export const FERRITE_VERSION = '0.1.0';
+/** The Redis version we answer to (INFO redis_version, HELLO): clients gate features on it. */
+export const REDIS_COMPAT_VERSION = '7.0.15';
+
+/** Read/write access to the option table (src/config.ts implements it). */
+export interface ConfigAccess {
+  get(name: string): string | undefined;
+  getNumber(name: string): number;
+  getBool(name: string): boolean;
+  /** Names and values matching a glob, as CONFIG GET returns them. */
+  match(pattern: string): [string, string][];
+  /** Sets several options atomically; returns an error line or undefined. */
+  set(pairs: [string, string][]): string | undefined;
+  /** Writes the current configuration back to the file it was loaded from; error line or undefined. */
+  rewrite(): string | undefined;
+  readonly file: string | undefined;
+}
+
+export interface Logger {
+  debug(msg: string): void;
+  verbose(msg: string): void;
+  notice(msg: string): void;
+  warning(msg: string): void;
+}
+
+export interface CommandStat {
+  calls: number;
+  usec: number;
+  rejectedCalls: number;
+  failedCalls: number;
+}
+
+export class ServerStats {
+  connectionsReceived = 0;
+  commandsProcessed = 0;
+  netInputBytes = 0;
+  netOutputBytes = 0;
+  rejectedConnections = 0;
+  totalErrorReplies = 0;
+  unexpectedErrorReplies = 0;
+  readonly errors = new Map<string, number>();
+  readonly commands = new Map<string, CommandStat>();
+  /** Ops per second, sampled like Redis' instantaneous_ops_per_sec. */
+  private samples: number[] = [];
+  private lastSampleAt = Date.now();
+  private lastSampleCommands = 0;
+
+  commandStat(name: string): CommandStat {
+    let s = this.commands.get(name);
+    if (s === undefined) {
+      s = { calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 };
+      this.commands.set(name, s);
+    }
+    return s;
+  }
+
+  countError(line: string): void {
+    this.totalErrorReplies++;
+    const space = line.indexOf(' ');
+    const code = space === -1 ? line : line.slice(0, space);
+    this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
+  }
+
+  sampleOps(now: number): void {
+    const elapsed = now - this.lastSampleAt;
+    if (elapsed < 100) return;
+    const ops = ((this.commandsProcessed - this.lastSampleCommands) * 1000) / elapsed;
+    this.samples.push(ops);
+    if (this.samples.length > 16) this.samples.shift();
+    this.lastSampleAt = now;
+    this.lastSampleCommands = this.commandsProcessed;
+  }
+
+  get instantaneousOps(): number {
+    if (this.samples.length === 0) return 0;
+    return Math.round(this.samples.reduce((a, b) => a + b, 0) / this.samples.length);
+  }
+
+  reset(): void {
+    this.connectionsReceived = 0;
+    this.commandsProcessed = 0;
+    this.netInputBytes = 0;
+    this.netOutputBytes = 0;
+    this.rejectedConnections = 0;
+    this.totalErrorReplies = 0;
+    this.unexpectedErrorReplies = 0;
+    this.errors.clear();
+    this.commands.clear();
+    this.samples = [];
+  }
+}
+
+/** Where a write's effects go once it ran: AOF, replicas (added by persistence/replication). */
+export type PropagationSink = (dbIndex: number, argv: string[]) => void;
+
+export interface PauseState {
+  /** Until when clients are paused (ms), 0 when not paused. */
+  until: number;
+  /** 'write' pauses only writes (and may-replicate commands), 'all' every command. */
+  mode: 'write' | 'all';
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** Hooks the network layer provides. */
+export interface ServerControl {
+  shutdown(options: { save?: boolean; now?: boolean; force?: boolean }): string | undefined;
+  /** The TCP port actually listened on (port 0 resolves to a free one). */
+  readonly port: number;
+  readonly configFile: string | undefined;
+  readonly executable: string;
+}
+
+export class ServerState {
+  readonly runId = randomBytes(20).toString('hex');
+  readonly startedAt = Date.now();
+  readonly stats = new ServerStats();
+  readonly keyspaceStats = new KeyspaceStats();
+  readonly keyspace: KeyspaceShared;
+  readonly databases: Database[];
+  readonly clients = new Map<number, Client>();
+  readonly monitors = new Set<Client>();
+  readonly slowlog: SlowLog;
+  readonly latency = new LatencyMonitor();
+  readonly sinks: PropagationSink[] = [];
+  readonly pause: PauseState = { until: 0, mode: 'all', timer: undefined };
+  /** Clients waiting for the pause to end, resumed in arrival order. */
+  readonly pausedClients = new Set<Client>();
+  /** Redis' server.dirty: writes since the last save. */
+  dirty = 0;
+  lastSave = Math.floor(Date.now() / 1000);
+  peakMemory = 0;
+  /** DEBUG SET-ACTIVE-EXPIRE 0 turns the active expiry cycle off (tests of lazy expiry use it). */
+  activeExpireEnabled = true;
+  /** True while a dataset is being loaded (commands without the `loading` flag get LOADING). */
+  loading = false;
+  nextClientId = 1;
+  /** Clients blocked on keys; owned by the Dispatcher, which re-runs their commands. */
+  blocking!: BlockingRegistry;
+  /** The command table (COMMAND reads it); set by the Dispatcher. */
+  commandTable!: CommandTable;
+  control: ServerControl | undefined;
+  /** Subsystems that keep per-client state (pub/sub, WATCH) forget a client here. */
+  readonly clientClosedHooks: ((client: Client) => void)[] = [];
+  /** Per-client state to drop on RESET (subscriptions, WATCH, blocking...). */
+  readonly resetHooks: ((client: Client) => void)[] = [];
+  /** Extra INFO sections contributed by subsystems (persistence, replication...), by section name. */
+  readonly infoProviders = new Map<string, () => [string, string | number][]>();
+
+  constructor(readonly config: ConfigAccess, readonly log: Logger, hooks: KeyspaceHooks) {
+    this.keyspace = {
+      now: Date.now(),
+      hooks,
+      stats: this.keyspaceStats,
+      isReplica: false,
+      lfuLogFactor: config.getNumber('lfu-log-factor'),
+      lfuDecayTime: config.getNumber('lfu-decay-time'),
+      lfuPolicy: config.get('maxmemory-policy')?.includes('lfu') ?? false,
+    };
+    const n = config.getNumber('databases');
+    this.databases = Array.from({ length: n }, (_, i) => new Database(i, this.keyspace));
+    this.slowlog = new SlowLog(config);
+  }
+
+  /** Bytes accounted to keys and values over every database. */
+  usedMemory(): number {
+    let total = 0;
+    for (const db of this.databases) total += db.usedBytes;
+    if (total > this.peakMemory) this.peakMemory = total;
+    return total;
+  }
+
+  propagate(dbIndex: number, argv: string[]): void {
+    for (const sink of this.sinks) sink(dbIndex, argv);
+  }
+}

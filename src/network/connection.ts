@@ -1,0 +1,148 @@
+// One RESP client connection: bytes in → parser → dispatch → replies gathered → one write per batch.
+import type { Socket } from 'node:net';
+import { Client, type ClientTransport } from '../commands/client.js';
+import type { Dispatcher } from '../commands/dispatch.js';
+import type { ServerState } from '../commands/server-context.js';
+import { ProtocolError, RequestParser } from '../protocol/request-parser.js';
+
+/** Past this many unsent bytes we stop reading from the client until its socket drains. */
+const BACKPRESSURE_BYTES = 64 * 1024 * 1024;
+
+export class Connection implements ClientTransport {
+  readonly client: Client;
+  readonly addr: string;
+  readonly laddr: string;
+  readonly fd: number;
+  private readonly parser: RequestParser;
+  private pendingArgv: string[] | undefined;
+  private processing = false;
+  private closed = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly state: ServerState,
+    private readonly dispatcher: Dispatcher,
+    private readonly onClosed: (c: Connection) => void,
+  ) {
+    const config = state.config;
+    this.client = new Client(state.nextClientId++, this, config.get('requirepass') !== '');
+    this.client.writer.onError = (line) => state.stats.countError(line);
+    this.parser = new RequestParser({
+      maxBulkLength: config.getNumber('proto-max-bulk-len'),
+      maxQueryBuffer: config.getNumber('client-query-buffer-limit'),
+    });
+    this.addr = socket.remoteAddress === undefined ? `${config.get('unixsocket')}:0` : `${socket.remoteAddress}:${socket.remotePort}`;
+    this.laddr = socket.localAddress === undefined ? `${config.get('unixsocket')}:0` : `${socket.localAddress}:${socket.localPort}`;
+    this.fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+    socket.setNoDelay(true);
+    const keepalive = config.getNumber('tcp-keepalive');
+    if (keepalive > 0 && socket.remoteAddress !== undefined) socket.setKeepAlive(true, keepalive * 1000);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => socket.resume());
+    socket.on('error', () => this.close(false));
+    socket.on('close', () => this.teardown());
+  }
+
+  private onData(chunk: Buffer): void {
+    this.state.stats.netInputBytes += chunk.length;
+    this.client.lastInteraction = Date.now();
+    this.parser.feed(chunk);
+    this.process();
+  }
+
+  /** Executes complete requests until input runs out, the client blocks, pauses or closes. */
+  private process(): void {
+    if (this.processing) return;
+    this.processing = true;
+    const client = this.client;
+    try {
+      while (client.blocked === null && !client.paused && !client.closing) {
+        const argv = this.pendingArgv ?? this.parser.next();
+        this.pendingArgv = undefined;
+        if (argv === undefined) break;
+        if (argv instanceof ProtocolError) {
+          this.protocolError(argv);
+          break;
+        }
+        if (this.run(argv) === 'paused') {
+          this.pendingArgv = argv;
+          break;
+        }
+      }
+    } finally {
+      this.processing = false;
+    }
+    this.flush();
+  }
+
+  private run(argv: string[]): 'done' | 'paused' {
+    const client = this.client;
+    const before = client.replyMode;
+    if (before === 'on') return this.dispatcher.execute(client, argv);
+    // CLIENT REPLY OFF/SKIP: run the command, then drop what it wrote (CLIENT REPLY ON itself replies).
+    const mark = client.writer.out.length;
+    const result = this.dispatcher.execute(client, argv);
+    if (result === 'paused') return result;
+    const after = modeOf(client);
+    if (before === 'skip' || after !== 'on') client.writer.out = client.writer.out.slice(0, mark);
+    if (before === 'skip' && after === 'skip') client.replyMode = 'on';
+    return result;
+  }
+
+  private protocolError(err: ProtocolError): void {
+    if (err.reply) {
+      this.client.writer.error(`ERR ${err.message}`);
+      this.state.log.verbose(`Protocol error (${err.message}) from client: id=${this.client.id} addr=${this.addr}`);
+    } else {
+      this.state.log.warning(`Closing client that reached max query buffer length: id=${this.client.id} addr=${this.addr} (qbuf initial bytes: ${this.parser.pendingBytes})`);
+    }
+    this.close(true);
+  }
+
+  flush(): void {
+    const out = this.client.writer.out;
+    if (out.length === 0 || this.closed) return;
+    this.client.writer.out = '';
+    this.state.stats.netOutputBytes += out.length;
+    this.socket.write(out, 'latin1');
+    if (this.socket.writableLength > BACKPRESSURE_BYTES) this.socket.pause();
+  }
+
+  close(afterReply: boolean): void {
+    if (this.closed) return;
+    this.client.closing = true;
+    if (afterReply) {
+      this.flush();
+      this.closed = true;
+      this.socket.end();
+    } else {
+      this.closed = true;
+      this.socket.destroy();
+    }
+  }
+
+  outputBytes(): number {
+    return this.socket.writableLength + this.client.writer.out.length;
+  }
+
+  queryBytes(): number {
+    return this.parser.pendingBytes;
+  }
+
+  resume(): void {
+    if (this.closed) return;
+    // Resume after the current call stack: the unblocking command's own reply goes first.
+    queueMicrotask(() => this.process());
+  }
+
+  private teardown(): void {
+    if (!this.closed) this.closed = true;
+    this.client.closing = true;
+    this.onClosed(this);
+  }
+}
+
+/** Read through a call so the compiler doesn't assume the mode can't change while a command runs. */
+function modeOf(client: Client): Client['replyMode'] {
+  return client.replyMode;
+}

@@ -1,0 +1,215 @@
+// The composition root: builds the option table, the keyspace, the command table and dispatcher,
+// the listeners, and the timers (active expiry, client timeouts, statistics) that make a server.
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import { existsSync, unlinkSync } from 'node:fs';
+import { CommandTable } from './commands/command-table.js';
+import { Dispatcher } from './commands/dispatch.js';
+import { KeyspaceEvents } from './commands/keyspace-events.js';
+import { ALL_COMMANDS } from './commands/registry.js';
+import { FERRITE_VERSION, REDIS_COMPAT_VERSION, ServerState, type ServerControl } from './commands/server-context.js';
+import { Config } from './config.js';
+import { ServerLog } from './log.js';
+import { Connection } from './network/connection.js';
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+export class FerriteServer implements ServerControl {
+  readonly config: Config;
+  readonly log = new ServerLog();
+  readonly events = new KeyspaceEvents();
+  readonly state: ServerState;
+  readonly table: CommandTable;
+  readonly dispatcher: Dispatcher;
+  readonly connections = new Set<Connection>();
+  private listeners: NetServer[] = [];
+  private cron: NodeJS.Timeout | undefined;
+  private closing: Promise<void> | undefined;
+  private boundPort = 0;
+  executable = process.argv[1] ?? '';
+  /** Called when SHUTDOWN runs; the CLI exits the process, embedders get close(). */
+  onShutdown: (() => void) | undefined;
+
+  constructor(config: Config) {
+    this.config = config;
+    this.log.setLevel(config.get('loglevel')!);
+    this.log.file = config.get('logfile')!;
+    this.state = new ServerState(config, this.log, this.events);
+    this.state.control = this;
+    this.table = new CommandTable(ALL_COMMANDS);
+    this.dispatcher = new Dispatcher(this.state, this.table);
+    this.wireKeyspace();
+    this.wireConfig();
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get configFile(): string | undefined {
+    return this.config.file;
+  }
+
+  private wireKeyspace(): void {
+    const blocking = this.dispatcher.blocking;
+    this.events.onChange.push((db, key) => blocking.keyChanged(db.id, key));
+    this.events.onExpired.push((db, key) => {
+      this.dispatcher.notifier?.('expired', 'expired', key, db.id);
+      // Expiry is the master's decision: replicas and the AOF learn it as a DEL.
+      this.state.propagate(db.id, ['DEL', key]);
+    });
+  }
+
+  private wireConfig(): void {
+    const c = this.config;
+    const ks = this.state.keyspace;
+    c.onChange('loglevel', (v) => void this.log.setLevel(v));
+    c.onChange('maxmemory-policy', (v) => void (ks.lfuPolicy = v.includes('lfu')));
+    c.onChange('lfu-log-factor', (v) => void (ks.lfuLogFactor = Number(v)));
+    c.onChange('lfu-decay-time', (v) => void (ks.lfuDecayTime = Number(v)));
+    c.onChange('hz', () => this.startCron());
+  }
+
+  /** Starts listening on every `bind` address (a leading '-' marks an optional one) and the unix socket. */
+  async listen(): Promise<void> {
+    const port = this.config.getNumber('port');
+    const addresses = this.config.get('bind')!.split(' ').filter((a) => a !== '');
+    let bound = 0;
+    for (const raw of addresses) {
+      const optional = raw.startsWith('-');
+      const host = optional ? raw.slice(1) : raw;
+      const hostArg = host === '*' ? '0.0.0.0' : host;
+      try {
+        const server = await this.listenOn({ port: bound || port, host: hostArg });
+        if (bound === 0) bound = (server.address() as { port: number }).port;
+        this.log.verbose(`Listening on ${host}:${bound}`);
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        if (optional && (err.code === 'EADDRNOTAVAIL' || err.code === 'EAFNOSUPPORT')) continue;
+        await this.close();
+        throw new Error(`Warning: Could not create server TCP listening socket ${host}:${port}: ${err.message}`);
+      }
+    }
+    this.boundPort = bound;
+    const unixPath = this.config.get('unixsocket')!;
+    if (unixPath !== '') {
+      if (existsSync(unixPath)) unlinkSync(unixPath);
+      await this.listenOn({ path: unixPath });
+    }
+    this.startCron();
+  }
+
+  private listenOn(options: { port: number; host: string } | { path: string }): Promise<NetServer> {
+    return new Promise((resolve, reject) => {
+      const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+      server.maxConnections = Number.MAX_SAFE_INTEGER;
+      server.once('error', reject);
+      const backlog = this.config.getNumber('tcp-backlog');
+      const done = (): void => {
+        server.off('error', reject);
+        server.on('error', (e) => this.log.warning(`Listener error: ${e.message}`));
+        this.listeners.push(server);
+        resolve(server);
+      };
+      if ('path' in options) server.listen({ path: options.path, backlog }, done);
+      else server.listen({ port: options.port, host: options.host, backlog }, done);
+    });
+  }
+
+  private accept(socket: Socket): void {
+    this.state.stats.connectionsReceived++;
+    if (this.closing !== undefined) {
+      socket.destroy();
+      return;
+    }
+    if (this.state.clients.size >= this.config.getNumber('maxclients')) {
+      this.state.stats.rejectedConnections++;
+      socket.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    const conn = new Connection(socket, this.state, this.dispatcher, (c) => this.forget(c));
+    this.connections.add(conn);
+    this.state.clients.set(conn.client.id, conn.client);
+  }
+
+  private forget(conn: Connection): void {
+    if (!this.connections.delete(conn)) return;
+    const client = conn.client;
+    this.state.clients.delete(client.id);
+    this.state.monitors.delete(client);
+    this.state.pausedClients.delete(client);
+    this.dispatcher.blocking.unblock(client, 'disconnect');
+    for (const hook of this.state.clientClosedHooks) hook(client);
+  }
+
+  /** Runs `hz` times a second: active expiry, idle-client timeouts, statistics, pause end. */
+  private startCron(): void {
+    if (this.cron !== undefined) clearInterval(this.cron);
+    const hz = Math.max(1, this.config.getNumber('hz'));
+    const period = 1000 / hz;
+    this.cron = setInterval(() => this.tick(period), period);
+    this.cron.unref();
+  }
+
+  private tick(period: number): void {
+    const state = this.state;
+    const now = Date.now();
+    state.keyspace.now = now;
+    if (state.activeExpireEnabled) {
+      // Redis gives the slow cycle 25% of a tick; effort 1..10 raises it a little.
+      const effort = state.config.getNumber('active-expire-effort');
+      const deadline = now + period * (0.25 + (effort - 1) * 0.02);
+      for (const db of state.databases) {
+        if (Date.now() >= deadline) break;
+        db.activeExpire(deadline);
+      }
+      if (this.dispatcher.blocking.hasReadyKeys()) this.dispatcher.blocking.serveReady();
+    }
+    state.stats.sampleOps(now);
+    state.usedMemory();
+    const timeout = state.config.getNumber('timeout');
+    if (timeout > 0) {
+      for (const conn of this.connections) {
+        const c = conn.client;
+        if (c.blocked !== null || c.subscriptionCount > 0 || c.isMaster || c.isReplica) continue;
+        if (now - c.lastInteraction > timeout * 1000) {
+          this.log.verbose(`Closing idle client`);
+          conn.close(false);
+        }
+      }
+    }
+    for (const conn of this.connections) if (conn.client.blocked !== null || conn.client.paused) conn.client.flush();
+  }
+
+  shutdown(options: { save?: boolean; now?: boolean; force?: boolean }): string | undefined {
+    this.log.warning('User requested shutdown...');
+    void options;
+    this.log.warning('Ferrite is now ready to exit, bye bye...');
+    setImmediate(() => {
+      void this.close().then(() => this.onShutdown?.());
+    });
+    return undefined;
+  }
+
+  /** Stops listening, closes every client, stops timers. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.cron !== undefined) clearInterval(this.cron);
+      for (const conn of [...this.connections]) conn.close(true);
+      await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));
+      this.listeners = [];
+      const unixPath = this.config.get('unixsocket')!;
+      if (unixPath !== '' && existsSync(unixPath)) unlinkSync(unixPath);
+    })();
+    return this.closing;
+  }
+
+  banner(): string {
+    return (
+      `${process.pid}:C ${new Date().toUTCString()} # oO0OoO0OoO0Oo Ferrite is starting oO0OoO0OoO0Oo\n` +
+      `${process.pid}:C ${new Date().toUTCString()} # Ferrite version=${FERRITE_VERSION} (Redis ${REDIS_COMPAT_VERSION} compatible), node=${process.version}, pid=${process.pid}, just started\n`
+    );
+  }
+}
