@@ -19,10 +19,16 @@ export function wrongArity(name: string): string {
   return `ERR wrong number of arguments for '${name}' command`;
 }
 
+/** Redis formats arguments with C's %s: an argument ends at its first NUL byte. */
+function cString(s: string, max: number): string {
+  const nul = s.indexOf('\0');
+  return (nul === -1 ? s : s.slice(0, nul)).slice(0, max);
+}
+
 export function unknownCommand(argv: readonly string[]): string {
   let rest = '';
-  for (let i = 1; i < argv.length && rest.length < 128; i++) rest += `'${argv[i].slice(0, 128 - rest.length)}' `;
-  return `ERR unknown command '${argv[0].slice(0, 128)}', with args beginning with: ${rest}`;
+  for (let i = 1; i < argv.length && rest.length < 128; i++) rest += `'${cString(argv[i], 128 - rest.length)}' `;
+  return `ERR unknown command '${cString(argv[0], 128)}', with args beginning with: ${rest}`;
 }
 
 export function unknownSubcommand(parent: string, sub: string): string {

@@ -1,7 +1,7 @@
 // String commands (Redis t_string.c): GET/SET and friends, counters, ranges, LCS.
-import { formatHumanFloat } from '../protocol/number-format.js';
 import { encodeString, stringOf, type StringValue } from '../structures/values.js';
-import { expireOptionsOrReply, intOrReply, parseFloatStrict, parseInt64, type ExpireOptions } from './args.js';
+import { expireOptionsOrReply, intOrReply, parseInt64, type ExpireOptions } from './args.js';
+import { incrementFloatText } from './long-double.js';
 import * as E from './errors.js';
 import { readStringOrReply, writeStringOrReply } from './lookup.js';
 import type { CommandContext, CommandSpec } from './types.js';
@@ -191,23 +191,14 @@ function incrbyfloat(ctx: CommandContext, argv: string[]): void {
   const key = argv[1];
   const v = writeStringOrReply(ctx, key);
   if (v === undefined) return;
-  let current = 0;
-  if (v !== null) {
-    const parsed = typeof v === 'number' ? v : parseFloatStrict(v);
-    if (parsed === undefined) return ctx.reply.error(E.NOT_FLOAT);
-    current = parsed;
-  }
-  const by = parseFloatStrict(argv[2]);
-  if (by === undefined) return ctx.reply.error(E.NOT_FLOAT);
-  const result = current + by;
-  if (!Number.isFinite(result)) return ctx.reply.error('ERR increment would produce NaN or Infinity');
-  const text = formatHumanFloat(result);
-  ctx.db.setKey(key, text, true);
+  const result = incrementFloatText(v === null ? undefined : stringOf(v), argv[2]);
+  if ('error' in result) return ctx.reply.error(result.error === 'infinite' ? 'ERR increment would produce NaN or Infinity' : E.NOT_FLOAT);
+  ctx.db.setKey(key, result.value, true);
   ctx.dirty();
   ctx.notify('string', 'incrbyfloat', key);
   // Replicas must store the exact result, not redo a float addition.
-  ctx.propagateAs(['SET', key, text, 'KEEPTTL']);
-  ctx.reply.bulk(text);
+  ctx.propagateAs(['SET', key, result.value, 'KEEPTTL']);
+  ctx.reply.bulk(result.value);
 }
 
 function append(ctx: CommandContext, argv: string[]): void {

@@ -57,6 +57,7 @@ export class Connection implements ClientTransport {
     const client = this.client;
     try {
       while (client.blocked === null && !client.paused && !client.closing) {
+        this.parser.authenticated = client.authenticated;
         const argv = this.pendingArgv ?? this.parser.next();
         this.pendingArgv = undefined;
         if (argv === undefined) break;

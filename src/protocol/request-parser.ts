@@ -9,8 +9,11 @@ const DOLLAR = 36;
 
 /** Redis' PROTO_INLINE_MAX_SIZE: the longest line (inline command or count header) without a newline. */
 export const INLINE_MAX_SIZE = 64 * 1024;
-/** Redis caps the multibulk count at 1024*1024 arguments for unauthenticated and ordinary clients alike. */
-export const MULTIBULK_MAX_COUNT = 1024 * 1024;
+/** Redis 7 accepts multibulk counts up to INT_MAX; the query buffer limit bounds what they can cost. */
+export const MULTIBULK_MAX_COUNT = 2147483647;
+/** Before AUTH, Redis only accepts small requests, so unauthenticated clients can't make it allocate. */
+const UNAUTHENTICATED_MAX_COUNT = 10;
+const UNAUTHENTICATED_MAX_BULK = 16384;
 
 /** Node's own fast latin1 decoder (what buf.toString('latin1', s, e) calls after checking its arguments). */
 interface Latin1Buffer extends Buffer {
@@ -46,6 +49,9 @@ export class RequestParser {
   private partialBytes = 0;
   /** Set once a protocol error was returned: the connection is closing and nothing more is parsed. */
   failed = false;
+
+  /** False while the client has not authenticated (only then do the small limits apply). */
+  authenticated = true;
 
   constructor(public limits: ParserLimits) {}
 
@@ -87,8 +93,7 @@ export class RequestParser {
           if (header instanceof ProtocolError) return this.fail(header);
           if (header <= 0) continue;
           this.argsLeft = header;
-          this.args = new Array<string>(Math.min(header, 1024));
-          this.args.length = 0;
+          this.args = [];
         } else {
           const inline = this.readInline();
           if (inline === undefined) return this.checkQueryLimit();
@@ -144,6 +149,7 @@ export class RequestParser {
     }
     if (eol - this.pos > INLINE_MAX_SIZE) return new ProtocolError('Protocol error: too big mbulk count string');
     const n = parseDecimal(this.buf, this.pos + 1, eol);
+    if (n !== undefined && !this.authenticated && n > UNAUTHENTICATED_MAX_COUNT) return new ProtocolError('Protocol error: unauthenticated multibulk length');
     if (n === undefined || n > MULTIBULK_MAX_COUNT) return new ProtocolError('Protocol error: invalid multibulk length');
     this.pos = eol + 2;
     return n;
@@ -163,6 +169,7 @@ export class RequestParser {
           return new ProtocolError(`Protocol error: expected '$', got '${String.fromCharCode(buf[this.pos])}'`);
         }
         const n = parseDecimal(buf, this.pos + 1, eol);
+        if (n !== undefined && !this.authenticated && n > UNAUTHENTICATED_MAX_BULK) return new ProtocolError('Protocol error: unauthenticated bulk length');
         if (n === undefined || n < 0 || n > this.limits.maxBulkLength) return new ProtocolError('Protocol error: invalid bulk length');
         this.bulkLength = n;
         this.pos = eol + 2;
