@@ -30,11 +30,21 @@ export class CallContext implements CommandContext {
   /** Effects to propagate instead of argv, set by propagateAs/alsoPropagate. */
   effects: string[][] | null = null;
   replaceArgv = false;
-  canBlock = true;
+  /** Cleared by callers whose commands must never block; see canBlock. */
+  private blockingAllowed = true;
 
-  constructor(readonly client: Client, readonly server: ServerState, private readonly dispatcher: Dispatcher) {
+  constructor(readonly client: Client, readonly server: ServerState, readonly dispatcher: Dispatcher) {
     this.reply = client.writer;
     this.db = server.databases[client.dbIndex];
+  }
+
+  /** A command may block only as its client's own top-level call: never inside MULTI, EXEC or a script. */
+  get canBlock(): boolean {
+    return this.blockingAllowed && this.client.multi === null && !this.dispatcher.callIsNested;
+  }
+
+  set canBlock(allowed: boolean) {
+    this.blockingAllowed = allowed;
   }
 
   dirty(n = 1): void {
@@ -85,7 +95,7 @@ export class Dispatcher {
     const spec = this.table.get(argv[0].toLowerCase());
     if (spec === undefined) return this.reject(ctx, E.unknownCommand(argv));
     let target = spec;
-    if (spec.subcommands !== undefined) {
+    if (spec.subcommands !== undefined && (argv.length >= 2 || spec.run === undefined)) {
       if (argv.length < 2) return this.reject(ctx, E.wrongArity(spec.name));
       const sub = this.table.resolve(argv);
       if (sub === undefined) return this.reject(ctx, E.unknownSubcommand(spec.name, argv[1]));
@@ -167,6 +177,11 @@ export class Dispatcher {
     ctx.effects = savedEffects;
     ctx.replaceArgv = savedReplace;
     this.currentArgv = savedArgv;
+  }
+
+  /** True while the running command was called by another one (EXEC, a script's redis.call). */
+  get callIsNested(): boolean {
+    return this.depth > 1;
   }
 
   /** True while a command runs inside another (EXEC, a script). */

@@ -188,9 +188,8 @@ function objectEncoding(ctx: CommandContext, v: RedisValue): string {
     case 'list':
       return v.encoding();
     case 'hash':
-      return v.encoding({ maxListpackEntries: c.getNumber('hash-max-listpack-entries'), maxListpackValue: c.getNumber('hash-max-listpack-value') });
     case 'set':
-      return v.encoding({ maxIntsetEntries: c.getNumber('set-max-intset-entries') });
+      return v.encoding();
     case 'zset':
       return v.encoding({ maxListpackEntries: c.getNumber('zset-max-listpack-entries'), maxListpackValue: c.getNumber('zset-max-listpack-value') });
   }

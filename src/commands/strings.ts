@@ -1,4 +1,5 @@
 // String commands (Redis t_string.c): GET/SET and friends, counters, ranges, LCS.
+import { MAX_STRING_LENGTH } from '../protocol/request-parser.js';
 import { encodeString, stringOf, type StringValue } from '../structures/values.js';
 import { expireOptionsOrReply, intOrReply, parseInt64, type ExpireOptions } from './args.js';
 import { incrementFloatText } from './long-double.js';
@@ -11,8 +12,9 @@ const GETEX_OPTIONS = new Set(['EX', 'PX', 'EXAT', 'PXAT', 'PERSIST']);
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
 
-function maxBulk(ctx: CommandContext): number {
-  return ctx.server.config.getNumber('proto-max-bulk-len');
+/** The largest string a write may produce: proto-max-bulk-len, capped by what a JS string can hold. */
+export function maxStringLength(ctx: CommandContext): number {
+  return Math.min(ctx.server.config.getNumber('proto-max-bulk-len'), MAX_STRING_LENGTH);
 }
 
 /**
@@ -206,7 +208,7 @@ function append(ctx: CommandContext, argv: string[]): void {
   const v = writeStringOrReply(ctx, key);
   if (v === undefined) return;
   const current = v === null ? '' : stringOf(v);
-  if (current.length + argv[2].length > maxBulk(ctx)) return ctx.reply.error(E.STRING_TOO_LONG);
+  if (current.length + argv[2].length > maxStringLength(ctx)) return ctx.reply.error(E.STRING_TOO_LONG);
   const next = current + argv[2];
   ctx.db.setKey(key, v === null ? encodeString(next) : next, true);
   ctx.dirty();
@@ -253,7 +255,7 @@ function setrange(ctx: CommandContext, argv: string[]): void {
   const value = argv[3];
   const current = v === null ? '' : stringOf(v);
   if (value.length === 0) return ctx.reply.int(current.length);
-  if (offset + value.length > maxBulk(ctx)) return ctx.reply.error(E.STRING_TOO_LONG);
+  if (offset + value.length > maxStringLength(ctx)) return ctx.reply.error(E.STRING_TOO_LONG);
   const padded = current.length < offset ? current + '\0'.repeat(offset - current.length) : current;
   const next = padded.slice(0, offset) + value + padded.slice(offset + value.length);
   ctx.db.setKey(key, next, true);

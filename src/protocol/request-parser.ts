@@ -2,6 +2,11 @@
 // and Redis' own protocol error texts. Pull-based (`next()`), so the connection can stop mid-batch
 // when a client blocks or the server pauses clients, and resume later without re-parsing.
 
+import { constants } from 'node:buffer';
+
+/** The longest JS string V8 can make: a bulk beyond it can't become an argument, whatever the config says. */
+export const MAX_STRING_LENGTH = constants.MAX_STRING_LENGTH;
+
 const CR = 13;
 const LF = 10;
 const STAR = 42;
@@ -170,7 +175,7 @@ export class RequestParser {
         }
         const n = parseDecimal(buf, this.pos + 1, eol);
         if (n !== undefined && !this.authenticated && n > UNAUTHENTICATED_MAX_BULK) return new ProtocolError('Protocol error: unauthenticated bulk length');
-        if (n === undefined || n < 0 || n > this.limits.maxBulkLength) return new ProtocolError('Protocol error: invalid bulk length');
+        if (n === undefined || n < 0 || n > this.limits.maxBulkLength || n > MAX_STRING_LENGTH) return new ProtocolError('Protocol error: invalid bulk length');
         this.bulkLength = n;
         this.pos = eol + 2;
       }
