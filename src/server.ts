@@ -5,8 +5,11 @@ import { existsSync, unlinkSync } from 'node:fs';
 import { CommandTable } from './commands/command-table.js';
 import { Dispatcher } from './commands/dispatch.js';
 import { KeyspaceEvents } from './commands/keyspace-events.js';
+import { KeyspaceNotifier } from './commands/notifications.js';
+import { attachPubSub } from './commands/pubsub-registry.js';
 import { ALL_COMMANDS } from './commands/registry.js';
 import { FERRITE_VERSION, REDIS_COMPAT_VERSION, ServerState, type ServerControl } from './commands/server-context.js';
+import { attachWatches } from './commands/watch.js';
 import { Config } from './config.js';
 import { ServerLog } from './log.js';
 import { Connection } from './network/connection.js';
@@ -41,6 +44,7 @@ export class FerriteServer implements ServerControl {
     this.table = new CommandTable(ALL_COMMANDS);
     this.dispatcher = new Dispatcher(this.state, this.table);
     this.wireKeyspace();
+    this.wirePubSubAndWatches();
     this.wireConfig();
   }
 
@@ -60,6 +64,17 @@ export class FerriteServer implements ServerControl {
       // Expiry is the master's decision: replicas and the AOF learn it as a DEL.
       this.state.propagate(db.id, ['DEL', key]);
     });
+  }
+
+  /** WATCH, subscriptions' cleanup and keyspace notifications, hanging off the keyspace's signals. */
+  private wirePubSubAndWatches(): void {
+    attachWatches(this.state, this.events);
+    attachPubSub(this.state);
+    const notifier = new KeyspaceNotifier(this.state.pubsub);
+    notifier.configure(this.config.get('notify-keyspace-events')!);
+    this.config.onChange('notify-keyspace-events', (v) => notifier.configure(v));
+    notifier.attach(this.events);
+    this.dispatcher.notifier = notifier.notify;
   }
 
   private wireConfig(): void {

@@ -80,17 +80,15 @@ export function floatOrReply(reply: Reply, s: string, error = E.NOT_FLOAT): numb
 /** Blocking commands' timeout in seconds (fractions allowed) → ms; 0 means forever. */
 export function timeoutOrReply(reply: Reply, s: string): number | undefined {
   const v = parseFloatStrict(s);
-  if (v === undefined || !Number.isFinite(v)) {
+  if (v === undefined) {
     reply.error('ERR timeout is not a float or out of range');
     return undefined;
   }
-  if (v < 0) {
+  // Redis 7.0 truncates seconds*1000 into a long long: under a millisecond is 0 (forever), and what
+  // doesn't fit (inf included) comes out negative.
+  const ms = Math.trunc(v * 1000);
+  if (ms < 0 || !(ms < 2 ** 63)) {
     reply.error(E.NEGATIVE_TIMEOUT);
-    return undefined;
-  }
-  const ms = Math.ceil(v * 1000);
-  if (ms > Number.MAX_SAFE_INTEGER / 2) {
-    reply.error('ERR timeout is out of range');
     return undefined;
   }
   return ms;
@@ -193,4 +191,21 @@ export function normalizeRange(start: number, end: number, length: number): [num
   if (start > end || start >= length) return undefined;
   if (end >= length) end = length - 1;
   return [start, end];
+}
+
+/**
+ * Redis' getRangeLongFromObjectOrReply: an integer within [min, max], checked exactly (bigint), with
+ * its "must between" text; `error`, when given, replaces both the not-an-integer and the range texts.
+ */
+export function rangedIntOrReply(reply: Reply, s: string, min: bigint, max: bigint, error?: string): bigint | undefined {
+  const v = parseInt64(s);
+  if (v === undefined) {
+    reply.error(error ?? E.NOT_INTEGER);
+    return undefined;
+  }
+  if (v < min || v > max) {
+    reply.error(error ?? `ERR value is out of range, value must between ${min} and ${max}`);
+    return undefined;
+  }
+  return v;
 }

@@ -13,7 +13,8 @@ function commandInfo(ctx: CommandContext, spec: CommandSpec): void {
   r.bulk(spec.name);
   r.int(spec.arity);
   r.set(spec.flags.length);
-  for (const f of spec.flags) r.simple(f);
+  // Redis spells its flags with underscores in COMMAND replies (allow_busy, no_auth...).
+  for (const f of spec.flags) r.simple(f.replace(/-/g, '_'));
   r.int(first);
   r.int(last);
   r.int(step);

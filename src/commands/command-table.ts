@@ -4,6 +4,8 @@ import type { CommandSpec } from './types.js';
 
 export class CommandTable {
   private readonly byName = new Map<string, CommandSpec>();
+  /** Spellings clients actually send ("SET", "Get"...), so the hot path needn't lower-case every name. */
+  private readonly spellings = new Map<string, CommandSpec>();
 
   constructor(groups: readonly (readonly CommandSpec[])[]) {
     for (const group of groups) for (const spec of group) this.add(spec);
@@ -19,9 +21,19 @@ export class CommandTable {
     return this.byName.get(name);
   }
 
+  /** Looks a command up by the name as the client spelled it. */
+  lookup(name: string): CommandSpec | undefined {
+    const cached = this.spellings.get(name);
+    if (cached !== undefined) return cached;
+    const spec = this.byName.get(name.toLowerCase());
+    // Bounded: a client inventing spellings can't grow the cache without limit.
+    if (spec !== undefined && this.spellings.size < 4096) this.spellings.set(name, spec);
+    return spec;
+  }
+
   /** Resolves argv to the spec that runs it: the command or, for a container, its subcommand. */
   resolve(argv: readonly string[]): CommandSpec | undefined {
-    const spec = this.byName.get(argv[0].toLowerCase());
+    const spec = this.lookup(argv[0]);
     if (spec?.subcommands === undefined || argv.length < 2) return spec;
     const sub = `${spec.name}|${argv[1].toLowerCase()}`;
     return spec.subcommands.find((s) => s.name === sub);

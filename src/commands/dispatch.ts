@@ -92,7 +92,7 @@ export class Dispatcher {
   execute(client: Client, argv: string[]): ExecuteResult {
     const server = this.server;
     const ctx = this.contextOf(client);
-    const spec = this.table.get(argv[0].toLowerCase());
+    const spec = this.table.lookup(argv[0]);
     if (spec === undefined) return this.reject(ctx, E.unknownCommand(argv));
     let target = spec;
     if (spec.subcommands !== undefined && (argv.length >= 2 || spec.run === undefined)) {
@@ -135,7 +135,16 @@ export class Dispatcher {
       }
     }
     this.server.keyspace.now = Date.now();
-    this.call(ctx, target, argv);
+    const mark = client.writer.out.length;
+    try {
+      this.call(ctx, target, argv);
+    } catch (e) {
+      // A bug or a resource limit (V8's longest string) in one command must not take the server down.
+      client.writer.out = client.writer.out.slice(0, mark);
+      server.stats.unexpectedErrorReplies++;
+      server.log.warning(`Command '${target.name}' failed: ${(e as Error).message}`);
+      ctx.reply.error(`ERR ${(e as Error).message}`);
+    }
     if (this.blocking.hasReadyKeys()) this.blocking.serveReady();
     return 'done';
   }

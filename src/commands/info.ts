@@ -60,12 +60,24 @@ function clientsSection(s: ServerState): Fields {
   ];
 }
 
+/** Output buffers held for replicas and for every other client (mem_clients_slaves / mem_clients_normal). */
+function clientOutputMemory(s: ServerState): { replicas: number; normal: number } {
+  const out = { replicas: 0, normal: 0 };
+  for (const c of s.clients.values()) {
+    const bytes = c.transport?.outputBytes() ?? 0;
+    if (c.isReplica) out.replicas += bytes;
+    else out.normal += bytes;
+  }
+  return out;
+}
+
 function memorySection(s: ServerState): Fields {
   const used = s.usedMemory();
   const mem = memoryUsage();
   const peak = Math.max(s.peakMemory, used);
   const maxmemory = s.config.getNumber('maxmemory');
   const total = totalmem();
+  const clientsOut = clientOutputMemory(s);
   return [
     ['used_memory', used], ['used_memory_human', bytesToHuman(used)], ['used_memory_rss', mem.rss], ['used_memory_rss_human', bytesToHuman(mem.rss)],
     ['used_memory_peak', peak], ['used_memory_peak_human', bytesToHuman(peak)], ['used_memory_peak_perc', `${peak === 0 ? '100.00' : ((used / peak) * 100).toFixed(2)}%`],
@@ -80,8 +92,8 @@ function memorySection(s: ServerState): Fields {
     ['allocator_rss_ratio', ratio(mem.rss, mem.heapTotal)], ['allocator_rss_bytes', mem.rss - mem.heapTotal],
     ['rss_overhead_ratio', '1.00'], ['rss_overhead_bytes', 0],
     ['mem_fragmentation_ratio', ratio(mem.rss, used)], ['mem_fragmentation_bytes', mem.rss - used],
-    ['mem_not_counted_for_evict', 0], ['mem_replication_backlog', 0], ['mem_total_replication_buffers', 0], ['mem_clients_slaves', 0],
-    ['mem_clients_normal', 0], ['mem_cluster_links', 0], ['mem_aof_buffer', 0], ['mem_allocator', `v8-${process.versions.v8}`],
+    ['mem_not_counted_for_evict', 0], ['mem_replication_backlog', 0], ['mem_total_replication_buffers', 0], ['mem_clients_slaves', clientsOut.replicas],
+    ['mem_clients_normal', clientsOut.normal], ['mem_cluster_links', 0], ['mem_aof_buffer', 0], ['mem_allocator', `v8-${process.versions.v8}`],
     ['active_defrag_running', 0], ['lazyfree_pending_objects', 0], ['lazyfreed_objects', 0],
   ];
 }

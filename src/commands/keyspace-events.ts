@@ -7,12 +7,14 @@ export type ChangeListener = (db: Database, key: string, kind: ChangeKind) => vo
 export type BeforeWriteListener = (db: Database, entry: KeyEntry) => void;
 export type ExpiredListener = (db: Database, key: string) => void;
 export type FlushListener = (db: Database) => void;
+export type MissListener = (db: Database, key: string) => void;
 
 export class KeyspaceEvents implements KeyspaceHooks {
   readonly onChange: ChangeListener[] = [];
   readonly onBeforeWrite: BeforeWriteListener[] = [];
   readonly onExpired: ExpiredListener[] = [];
   readonly onFlush: FlushListener[] = [];
+  readonly onMiss: MissListener[] = [];
 
   beforeWrite(db: Database, entry: KeyEntry): void {
     for (const l of this.onBeforeWrite) l(db, entry);
@@ -28,5 +30,9 @@ export class KeyspaceEvents implements KeyspaceHooks {
 
   flushed(db: Database): void {
     for (const l of this.onFlush) l(db);
+  }
+
+  missed(db: Database, key: string): void {
+    for (const l of this.onMiss) l(db, key);
   }
 }

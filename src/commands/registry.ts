@@ -1,12 +1,19 @@
 // Every command group, in one list: the command table is built from this.
+import { bitmapCommands } from './bitmaps.js';
 import { clientCommand } from './client-cmd.js';
 import { commandCommand } from './command-docs.js';
 import { connectionCommands } from './connection.js';
 import { expireCommands } from './expire.js';
+import { hashCommands } from './hashes.js';
+import { hyperloglogCommands } from './hyperloglog.js';
 import { infoCommand } from './info.js';
 import { keyCommands } from './keys.js';
+import { listCommands } from './lists.js';
+import { pubsubCommands } from './pubsub.js';
 import { serverCommands } from './server.js';
+import { setCommands } from './sets.js';
 import { stringCommands } from './strings.js';
+import { transactionCommands } from './transactions.js';
 import type { CommandSpec } from './types.js';
 
 export const ALL_COMMANDS: readonly (readonly CommandSpec[])[] = [
@@ -16,4 +23,11 @@ export const ALL_COMMANDS: readonly (readonly CommandSpec[])[] = [
   expireCommands,
   serverCommands,
   [infoCommand, clientCommand, commandCommand],
+  bitmapCommands,
+  hyperloglogCommands,
+  listCommands,
+  transactionCommands,
+  pubsubCommands,
+  hashCommands,
+  setCommands,
 ];

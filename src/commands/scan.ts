@@ -15,12 +15,16 @@ export interface ScanSource {
 }
 
 export function parseCursorOrReply(ctx: CommandContext, s: string): number | undefined {
-  if (!/^[0-9]+$/.test(s) || s.length > 20 || BigInt(s) > 18446744073709551615n) {
+  // Redis parses cursors with strtoul: a sign is accepted and "-1" wraps to 2^64-1.
+  const m = /^([+-]?)0*([0-9]{1,20})$/.exec(s);
+  const magnitude = m === null ? undefined : BigInt(m[2]);
+  if (m === null || magnitude === undefined || magnitude > 18446744073709551615n) {
     ctx.reply.error('ERR invalid cursor');
     return undefined;
   }
+  const value = m[1] === '-' && magnitude !== 0n ? 18446744073709551616n - magnitude : magnitude;
   // Our tables are at most 2^32 buckets: higher bits of a cursor select nothing more.
-  return Number(BigInt(s) & 0xffffffffn);
+  return Number(value & 0xffffffffn);
 }
 
 /** Parses the options after the cursor; allowType only for SCAN. */

@@ -7,7 +7,9 @@ import type { BlockingRegistry } from './blocking.js';
 import type { Client } from './client.js';
 import type { CommandTable } from './command-table.js';
 import { LatencyMonitor } from './latency-monitor.js';
+import { PubSubRegistry } from './pubsub-registry.js';
 import { SlowLog } from './slowlog.js';
+import { WatchRegistry } from './watch.js';
 
 export const FERRITE_VERSION = '0.1.0';
 /** The Redis version we answer to (INFO redis_version, HELLO): clients gate features on it. */
@@ -149,6 +151,10 @@ export class ServerState {
   blocking!: BlockingRegistry;
   /** The command table (COMMAND reads it); set by the Dispatcher. */
   commandTable!: CommandTable;
+  /** Channel, pattern and shard-channel subscriptions (PUBLISH, keyspace notifications). */
+  readonly pubsub = new PubSubRegistry();
+  /** Keys watched by clients for MULTI/EXEC. */
+  readonly watches: WatchRegistry;
   control: ServerControl | undefined;
   /** Subsystems that keep per-client state (pub/sub, WATCH) forget a client here. */
   readonly clientClosedHooks: ((client: Client) => void)[] = [];
@@ -170,6 +176,7 @@ export class ServerState {
     const n = config.getNumber('databases');
     this.databases = Array.from({ length: n }, (_, i) => new Database(i, this.keyspace));
     this.slowlog = new SlowLog(config);
+    this.watches = new WatchRegistry(this.databases, this.keyspace);
   }
 
   /** Bytes accounted to keys and values over every database. */

@@ -4,9 +4,12 @@ import { Client, type ClientTransport } from '../commands/client.js';
 import type { Dispatcher } from '../commands/dispatch.js';
 import type { ServerState } from '../commands/server-context.js';
 import { ProtocolError, RequestParser } from '../protocol/request-parser.js';
+import { enforceOutputLimit } from './output-limits.js';
 
 /** Past this many unsent bytes we stop reading from the client until its socket drains. */
 const BACKPRESSURE_BYTES = 64 * 1024 * 1024;
+/** Replies gathered past this size are written before the batch ends, so output limits apply within it. */
+const BATCH_OUTPUT_BYTES = 64 * 1024;
 
 export class Connection implements ClientTransport {
   readonly client: Client;
@@ -69,6 +72,7 @@ export class Connection implements ClientTransport {
           this.pendingArgv = argv;
           break;
         }
+        if (client.writer.out.length > BATCH_OUTPUT_BYTES) this.flush();
       }
     } finally {
       this.processing = false;
@@ -107,6 +111,7 @@ export class Connection implements ClientTransport {
     this.state.stats.netOutputBytes += out.length;
     this.socket.write(out, 'latin1');
     if (this.socket.writableLength > BACKPRESSURE_BYTES) this.socket.pause();
+    enforceOutputLimit(this.client, this.state);
   }
 
   close(afterReply: boolean): void {

@@ -37,6 +37,8 @@ export interface KeyspaceHooks {
   expired(db: Database, key: string): void;
   /** Whole database emptied (FLUSHDB/FLUSHALL/SWAPDB): every watcher of it is dirty. */
   flushed(db: Database): void;
+  /** A reading command looked for a key that isn't there (the `keymiss` keyspace event). */
+  missed(db: Database, key: string): void;
 }
 
 /** Counters shared by all databases (INFO stats). */
@@ -93,11 +95,17 @@ export class Database {
     return e;
   }
 
+  /** The stored entry even if its TTL has passed, without expiring it (WATCH must not delete keys). */
+  storedEntry(key: string): KeyEntry | undefined {
+    return this.dict.get(key);
+  }
+
   /** For reading commands: counts hits/misses and updates access data. */
   lookupRead(key: string): RedisValue | undefined {
     const e = this.entry(key);
     if (e === undefined) {
       this.shared.stats.misses++;
+      this.shared.hooks.missed(this, key);
       return undefined;
     }
     this.shared.stats.hits++;

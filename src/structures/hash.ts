@@ -1,4 +1,7 @@
 // A Redis hash: field -> value on a scannable Dict (HSCAN keeps Redis' guarantee on big hashes).
+// The encoding Redis 7.0 would report is decided when a field is stored, as in its hashTypeSet: a
+// hash is a listpack until it holds too many fields or a too long field or value, then a hashtable
+// for good. While it is a listpack, iteration follows insertion order, as a listpack's does.
 import { Dict, type DictEntry } from './dict.js';
 
 export class HashField implements DictEntry {
@@ -9,17 +12,19 @@ export class HashField implements DictEntry {
 
 const FIELD_OVERHEAD = 64;
 
+/** hash-max-listpack-entries and hash-max-listpack-value, read from the config by the caller. */
 export interface HashEncodingLimits {
   maxListpackEntries: number;
   maxListpackValue: number;
 }
 
+export type HashEncoding = 'listpack' | 'hashtable';
+
 export class HashValue {
   readonly type = 'hash' as const;
   readonly dict = new Dict<HashField>();
   bytes = 0;
-  /** Redis converts listpack -> hashtable once and never back; we report the same. */
-  private large = false;
+  private listpack = true;
 
   get length(): number {
     return this.dict.size;
@@ -29,17 +34,26 @@ export class HashValue {
     return this.dict.get(field)?.value;
   }
 
-  /** Sets a field; true when the field is new. */
-  set(field: string, value: string): boolean {
+  has(field: string): boolean {
+    return this.dict.has(field);
+  }
+
+  /** Sets a field; true when the field is new. Updating a field keeps its place in the order. */
+  set(field: string, value: string, limits: HashEncodingLimits): boolean {
+    if (field.length > limits.maxListpackValue || value.length > limits.maxListpackValue) this.listpack = false;
     const e = this.dict.get(field);
+    let created = false;
     if (e !== undefined) {
       this.bytes += value.length - e.value.length;
       e.value = value;
-      return false;
+    } else {
+      this.dict.add(new HashField(field, value));
+      this.bytes += field.length + value.length + FIELD_OVERHEAD;
+      created = true;
     }
-    this.dict.add(new HashField(field, value));
-    this.bytes += field.length + value.length + FIELD_OVERHEAD;
-    return true;
+    // Redis checks the size after every store, updates included, so a lowered limit applies then.
+    if (this.dict.size > limits.maxListpackEntries) this.listpack = false;
+    return created;
   }
 
   delete(field: string): boolean {
@@ -49,23 +63,25 @@ export class HashValue {
     return true;
   }
 
-  clone(): HashValue {
-    const h = new HashValue();
-    for (const e of this.dict.values()) h.set(e.key, e.value);
-    h.large = this.large;
-    return h;
+  /** Every field in iteration order (insertion order, which a listpack-encoded hash shows). */
+  fields(): IterableIterator<HashField> {
+    return this.dict.values();
   }
 
-  encoding(limits: HashEncodingLimits): string {
-    if (!this.large) {
-      if (this.dict.size > limits.maxListpackEntries) this.large = true;
-      else for (const e of this.dict.values()) {
-        if (e.key.length > limits.maxListpackValue || e.value.length > limits.maxListpackValue) {
-          this.large = true;
-          break;
-        }
-      }
-    }
-    return this.large ? 'hashtable' : 'listpack';
+  /** A random field, O(1) (Redis' dictGetFairRandomKey is just as approximately uniform). */
+  random(): HashField | undefined {
+    return this.dict.random();
+  }
+
+  encoding(): HashEncoding {
+    return this.listpack ? 'listpack' : 'hashtable';
+  }
+
+  clone(): HashValue {
+    const h = new HashValue();
+    for (const e of this.dict.values()) h.dict.add(new HashField(e.key, e.value));
+    h.bytes = this.bytes;
+    h.listpack = this.listpack;
+    return h;
   }
 }

@@ -1,0 +1,130 @@
+// Transactions (Redis multi.c): MULTI opens a queue (the gate in dispatch.ts queues and replies
+// QUEUED, and flags a rejected command), EXEC runs the queue through the one command path as one
+// atomic step, DISCARD drops it; WATCH/UNWATCH manage the optimistic locks kept in watch.ts.
+import type { QueuedCommand } from './client.js';
+import { hasFlag } from './command-table.js';
+import { CallContext } from './dispatch.js';
+import * as E from './errors.js';
+import type { PropagationSink, ServerState } from './server-context.js';
+import type { CommandContext, CommandSpec } from './types.js';
+
+const EXECABORT = 'EXECABORT Transaction discarded because of previous errors.';
+
+/** Sinks that capture a transaction's effects; a nested unit (a script inside EXEC) joins the outer one. */
+const capturing = new WeakSet<PropagationSink>();
+
+/**
+ * Runs `run` and propagates the writes it made as one unit, like Redis 7.0's propagatePendingCommands:
+ * a single effect as it is, several wrapped in MULTI ... EXEC, MULTI carrying the first effect's
+ * database so that its SELECT comes before it.
+ */
+export function propagateAtomically(server: ServerState, run: () => void): void {
+  const sinks = server.sinks;
+  if (sinks.length === 0 || sinks.some((s) => capturing.has(s))) return run();
+  const effects: [db: number, argv: string[]][] = [];
+  const capture: PropagationSink = (db, argv) => void effects.push([db, argv]);
+  capturing.add(capture);
+  const real = sinks.splice(0, sinks.length, capture);
+  try {
+    run();
+  } finally {
+    // A sink attached while running (CONFIG SET appendonly yes inside the transaction) stays attached.
+    const added = sinks.filter((s) => s !== capture);
+    sinks.splice(0, sinks.length, ...real, ...added);
+    emitAsUnit(server, effects);
+  }
+}
+
+function emitAsUnit(server: ServerState, effects: [number, string[]][]): void {
+  if (effects.length === 0) return;
+  if (effects.length === 1) return server.propagate(effects[0][0], effects[0][1]);
+  server.propagate(effects[0][0], ['MULTI']);
+  for (const [db, argv] of effects) server.propagate(db, argv);
+  server.propagate(effects[effects.length - 1][0], ['EXEC']);
+}
+
+/** EXEC re-enters the dispatcher with the caller's own context; only the dispatcher runs it. */
+function callContext(ctx: CommandContext): CallContext {
+  if (ctx instanceof CallContext) return ctx;
+  throw new Error('EXEC must run through the dispatcher');
+}
+
+/** Leaves MULTI state and forgets every WATCH (Redis' discardTransaction). */
+function endTransaction(ctx: CommandContext): void {
+  const client = ctx.client;
+  client.multi = null;
+  client.multiFailed = false;
+  client.dirtyCas = false;
+  ctx.server.watches.unwatchAll(client);
+}
+
+function multi(ctx: CommandContext): void {
+  if (ctx.client.multi !== null) return ctx.reply.error('ERR MULTI calls can not be nested');
+  ctx.client.multi = [];
+  ctx.reply.ok();
+}
+
+function discard(ctx: CommandContext): void {
+  if (ctx.client.multi === null) return ctx.reply.error('ERR DISCARD without MULTI');
+  endTransaction(ctx);
+  ctx.reply.ok();
+}
+
+/** Redis refuses EXEC with OOM when a queued command may grow memory and none can be freed. */
+function outOfMemory(ctx: CallContext, queue: readonly QueuedCommand[]): boolean {
+  const guard = ctx.dispatcher.memoryGuard;
+  return guard !== undefined && queue.some((q) => hasFlag(q.spec, 'denyoom')) && !guard(ctx.client);
+}
+
+/**
+ * Runs the queue, each reply an element of one array. The client stays in MULTI state meanwhile, as in
+ * Redis: ctx.canBlock is false then (blocking commands answer at once) and SUBSCRIBE is still allowed.
+ */
+function runQueued(ctx: CallContext, queue: readonly QueuedCommand[]): void {
+  ctx.reply.array(queue.length);
+  for (const { spec, argv } of queue) ctx.dispatcher.call(ctx, spec, argv);
+}
+
+function exec(context: CommandContext): void {
+  const ctx = callContext(context);
+  const client = ctx.client;
+  const queue = client.multi;
+  if (queue === null) return ctx.reply.error('ERR EXEC without MULTI');
+  if (outOfMemory(ctx, queue)) {
+    endTransaction(ctx);
+    return ctx.reply.error(`EXECABORT Transaction discarded because of: ${E.OOM}`);
+  }
+  if (ctx.server.watches.expiredSinceWatch(client)) client.dirtyCas = true;
+  if (client.multiFailed || client.dirtyCas) {
+    const aborted = client.multiFailed;
+    endTransaction(ctx);
+    return aborted ? ctx.reply.error(EXECABORT) : ctx.reply.nullArray();
+  }
+  // Unwatch first: the transaction's own writes must not dirty it.
+  ctx.server.watches.unwatchAll(client);
+  try {
+    propagateAtomically(ctx.server, () => runQueued(ctx, queue));
+  } finally {
+    endTransaction(ctx);
+  }
+}
+
+function watch(ctx: CommandContext, argv: string[]): void {
+  if (ctx.client.multi !== null) return ctx.reply.error('ERR WATCH inside MULTI is not allowed');
+  for (let i = 1; i < argv.length; i++) ctx.server.watches.watch(ctx.client, ctx.db.id, argv[i]);
+  ctx.reply.ok();
+}
+
+function unwatch(ctx: CommandContext): void {
+  ctx.server.watches.unwatchAll(ctx.client);
+  ctx.client.dirtyCas = false;
+  ctx.reply.ok();
+}
+
+export const transactionCommands: CommandSpec[] = [
+  { name: 'multi', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'allow-busy'], group: 'transactions', since: '1.2.0', summary: 'Starts a transaction.', complexity: 'O(1)', run: multi },
+  { name: 'exec', arity: 1, flags: ['noscript', 'loading', 'stale', 'skip-slowlog'], group: 'transactions', since: '1.2.0', summary: 'Executes all commands in a transaction.', complexity: 'Depends on commands in the transaction', run: exec },
+  { name: 'discard', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'allow-busy'], group: 'transactions', since: '2.0.0', summary: 'Discards a transaction.', complexity: 'O(N), when N is the number of queued commands', run: discard },
+  { name: 'watch', arity: -2, flags: ['noscript', 'loading', 'stale', 'fast', 'allow-busy'], keys: [1, -1, 1], group: 'transactions', since: '2.2.0', summary: 'Monitors changes to keys to determine the execution of a transaction.', complexity: 'O(1) for every key.', run: watch },
+  { name: 'unwatch', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'allow-busy'], group: 'transactions', since: '2.2.0', summary: 'Forgets about watched keys of a transaction.', complexity: 'O(1)', run: unwatch },
+];
