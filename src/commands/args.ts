@@ -209,3 +209,78 @@ export function rangedIntOrReply(reply: Reply, s: string, min: bigint, max: bigi
   }
   return v;
 }
+
+/** What C's strtod reads from s: the value, the index where it stopped (0 when nothing converts), and errno ERANGE. */
+export interface StrtodResult {
+  value: number;
+  end: number;
+  /** Overflow to ±inf or underflow to zero or a subnormal, from a finite input, as glibc reports it. */
+  outOfRange: boolean;
+}
+
+const STRTOD_DECIMAL = /[0-9]*(?:\.[0-9]*)?/y;
+const STRTOD_EXPONENT = /[eE][+-]?[0-9]+/y;
+const STRTOD_HEX = /0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?/y;
+const STRTOD_BINARY_EXPONENT = /[pP]([+-]?[0-9]+)/y;
+const STRTOD_NAN_CHARS = /\([0-9A-Za-z_]*\)/y;
+const DBL_MIN = 2.2250738585072014e-308;
+
+function stickyEnd(re: RegExp, s: string, at: number): number {
+  re.lastIndex = at;
+  return re.test(s) ? re.lastIndex : at;
+}
+
+const isCSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
+
+/**
+ * C's strtod as glibc implements it — leading white space, "inf"/"infinity", "nan(...)", hex floats
+ * with binary exponents — for the Redis paths that call it directly (score ranges, SORT) or through
+ * getDoubleFromObject. Stops at the first byte that can't continue the number (NUL included).
+ */
+export function strtod(s: string): StrtodResult {
+  let i = 0;
+  while (isCSpace(s.charCodeAt(i))) i++;
+  const negative = s.charCodeAt(i) === 45;
+  if (negative || s.charCodeAt(i) === 43) i++;
+  const word = s.slice(i, i + 8).toLowerCase();
+  let r: StrtodResult | undefined;
+  if (word.startsWith('inf')) r = { value: Infinity, end: i + (word === 'infinity' ? 8 : 3), outOfRange: false };
+  else if (word.startsWith('nan')) r = { value: NaN, end: stickyEnd(STRTOD_NAN_CHARS, s, i + 3), outOfRange: false };
+  else r = strtodHex(s, i) ?? strtodDecimal(s, i);
+  if (r === undefined) return { value: 0, end: 0, outOfRange: false };
+  if (negative) r.value = -r.value;
+  return r;
+}
+
+function strtodDecimal(s: string, at: number): StrtodResult | undefined {
+  const mantissaEnd = stickyEnd(STRTOD_DECIMAL, s, at);
+  const mantissa = s.slice(at, mantissaEnd);
+  if (mantissa === '' || mantissa === '.') return undefined;
+  const end = stickyEnd(STRTOD_EXPONENT, s, mantissaEnd);
+  const value = Number(s.slice(at, end));
+  return { value, end, outOfRange: outOfRange(value, /[1-9]/.test(mantissa)) };
+}
+
+function strtodHex(s: string, at: number): StrtodResult | undefined {
+  STRTOD_HEX.lastIndex = at;
+  const m = STRTOD_HEX.exec(s);
+  const whole = m?.[1] ?? '';
+  const fraction = m?.[2] ?? '';
+  // "0x" with no hex digit after it is the number 0 followed by an "x".
+  if (m === null || whole.length + fraction.length === 0) return undefined;
+  STRTOD_BINARY_EXPONENT.lastIndex = STRTOD_HEX.lastIndex;
+  const e = STRTOD_BINARY_EXPONENT.exec(s);
+  const end = e === null ? STRTOD_HEX.lastIndex : STRTOD_BINARY_EXPONENT.lastIndex;
+  const mantissa = BigInt('0x' + whole + fraction);
+  let exponent = (e === null ? 0 : Number(e[1])) - 4 * fraction.length;
+  let value = Number(mantissa);
+  // Scale in steps so an intermediate power of two can't overflow or vanish on its own.
+  for (; exponent > 1000 && Number.isFinite(value); exponent -= 1000) value *= 2 ** 1000;
+  for (; exponent < -1000 && value !== 0; exponent += 1000) value *= 2 ** -1000;
+  value *= 2 ** exponent;
+  return { value, end, outOfRange: outOfRange(value, mantissa !== 0n) };
+}
+
+function outOfRange(value: number, nonZeroInput: boolean): boolean {
+  return !Number.isFinite(value) || (nonZeroInput && Math.abs(value) < DBL_MIN);
+}

@@ -4,14 +4,22 @@
 import type { Reply } from '../protocol/reply.js';
 import type { Client } from './client.js';
 import type { Dispatcher } from './dispatch.js';
+import type { Database } from '../structures/database.js';
+import type { CommandSpec } from './types.js';
 
 const keyId = (db: number, key: string): string => `${db}\0${key}`;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class BlockingRegistry {
   private readonly waiters = new Map<string, Client[]>();
   private ready: string[] = [];
   private readonly readySet = new Set<string>();
   private serving = false;
+  /** The client whose command serveKey is running again, and whether that run blocked again. */
+  private rerunning: Client | null = null;
+  private reblocked = false;
+  /** The key whose change woke the command being run again: Redis serves a client from that key. */
+  wokenBy: string | undefined;
 
   constructor(private readonly dispatcher: Dispatcher) {}
 
@@ -31,6 +39,11 @@ export class BlockingRegistry {
   }
 
   block(client: Client, argv: string[], keys: string[], timeoutMs: number, onTimeout: (reply: Reply) => void): void {
+    if (client === this.rerunning) {
+      // Woken but nothing for it after all: it keeps its place in every queue, as in Redis.
+      this.reblocked = true;
+      return;
+    }
     const db = client.dbIndex;
     const state = {
       argv,
@@ -40,8 +53,8 @@ export class BlockingRegistry {
       timer: undefined as NodeJS.Timeout | undefined,
       onTimeout: (c: Client) => onTimeout(c.writer),
     };
-    if (timeoutMs > 0) state.timer = setTimeout(() => this.unblock(client, 'timeout'), timeoutMs);
     client.blocked = state;
+    if (timeoutMs > 0) this.armTimer(client);
     for (const key of keys) {
       const id = keyId(db, key);
       let list = this.waiters.get(id);
@@ -101,28 +114,50 @@ export class BlockingRegistry {
   private serveKey(id: string): void {
     const list = this.waiters.get(id);
     if (list === undefined) return;
+    const cut = id.indexOf('\0');
+    const db = this.dispatcher.server.databases[Number(id.slice(0, cut))];
+    const key = id.slice(cut + 1);
     for (const client of [...list]) {
+      // Redis serves a key's waiters only while the key exists; a served pop that empties it ends the round.
+      if (!db.exists(key)) return;
       const state = client.blocked;
       if (state === null) continue;
-      this.unblock(client, 'served');
-      const ctx = this.dispatcher.contextOf(client);
       const spec = this.dispatcher.table.resolve(state.argv);
       if (spec === undefined) continue;
-      const savedDb = ctx.db;
-      ctx.db = this.dispatcher.server.databases[state.dbIndex];
-      this.dispatcher.server.keyspace.now = Date.now();
-      this.dispatcher.call(ctx, spec, state.argv);
-      ctx.db = savedDb;
-      if (client.blocked !== null) {
-        // Still nothing for it: it went back to waiting. Keep the original deadline.
-        const again = client.blocked;
-        if (again.timer !== undefined) clearTimeout(again.timer);
-        again.deadline = state.deadline;
-        if (state.deadline > 0) again.timer = setTimeout(() => this.unblock(client, 'timeout'), Math.max(0, state.deadline - Date.now()));
-        continue;
-      }
+      if (this.rerun(client, spec, state.argv, db, key)) continue;
+      this.unblock(client, 'served');
       client.flush();
       client.transport?.resume();
     }
+  }
+
+  /** Runs a blocked client's command again; true if it found nothing and stays blocked. */
+  private rerun(client: Client, spec: CommandSpec, argv: string[], db: Database, key: string): boolean {
+    const ctx = this.dispatcher.contextOf(client);
+    const savedDb = ctx.db;
+    ctx.db = db;
+    this.rerunning = client;
+    this.reblocked = false;
+    this.wokenBy = key;
+    this.dispatcher.server.keyspace.now = Date.now();
+    try {
+      this.dispatcher.call(ctx, spec, argv);
+    } finally {
+      ctx.db = savedDb;
+      this.rerunning = null;
+      this.wokenBy = undefined;
+    }
+    return this.reblocked;
+  }
+
+  /** setTimeout holds at most 2^31-1 ms (about 24.8 days): longer blocks re-arm until their deadline. */
+  private armTimer(client: Client): void {
+    const state = client.blocked!;
+    const left = Math.max(0, state.deadline - Date.now());
+    state.timer = setTimeout(() => {
+      if (client.blocked !== state) return;
+      if (Date.now() < state.deadline) this.armTimer(client);
+      else this.unblock(client, 'timeout');
+    }, Math.min(left, MAX_TIMER_MS));
   }
 }

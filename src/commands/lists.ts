@@ -343,7 +343,10 @@ function listForWakeUp(ctx: CommandContext, key: string): ListValue | null {
 
 /** The first key holding a list (all lists stored are non-empty); null if none, undefined after WRONGTYPE. */
 function firstListOrReply(ctx: CommandContext, keys: readonly string[], wakeUp: boolean): [string, ListValue] | null | undefined {
-  for (const key of keys) {
+  // A woken client is served from the key whose change woke it, as Redis serves a ready key's waiters.
+  const woken = wakeUp ? ctx.server.blocking.wokenBy : undefined;
+  const order = woken !== undefined && keys.includes(woken) ? [woken, ...keys.filter((k) => k !== woken)] : keys;
+  for (const key of order) {
     const list = wakeUp ? listForWakeUp(ctx, key) : writeTypedOrReply(ctx, key, 'list');
     if (list === undefined) return undefined;
     if (list !== null) return [key, list];
