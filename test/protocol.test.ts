@@ -18,18 +18,21 @@ test.after(async () => {
 });
 
 const PING = '*1\r\n$4\r\nPING\r\n';
+/** Marks the end of an exchange; distinct from anything the inputs themselves produce. */
+const SENTINEL = '*2\r\n$4\r\nECHO\r\n$8\r\nSENTINEL\r\n';
+const SENTINEL_REPLY = '$8\r\nSENTINEL\r\n';
 
 /**
  * Sends raw bytes and collects everything the server answers. If the server closes, that ends it;
- * otherwise a PING marks the end of the answer (its +PONG is removed).
+ * otherwise an ECHO SENTINEL marks the end of the answer (its reply is removed).
  */
 async function exchange(port: number, input: string): Promise<{ out: string; closed: boolean }> {
   const c = await RawClient.connect(port);
   try {
     c.send(input);
-    c.send(PING);
-    const got = await c.waitFor((s) => s.endsWith('+PONG\r\n'));
-    return { out: c.closed ? got : got.slice(0, -7), closed: c.closed };
+    c.send(SENTINEL);
+    const got = await c.waitFor((s) => s.endsWith(SENTINEL_REPLY));
+    return { out: c.closed ? got : got.slice(0, -SENTINEL_REPLY.length), closed: c.closed };
   } finally {
     c.close();
   }

@@ -1,7 +1,7 @@
 // The one command path. Commands from a client, from MULTI/EXEC, from a script, from AOF replay and
 // from a master all run through call(); client requests first pass the gate in execute(), in Redis'
 // processCommand order: look-up, arity, auth, MULTI rules, OOM, read-only replica, pub/sub context,
-// loading, pause; then queue or run; then propagate and wake blocked clients.
+// loading, busy script, pause; then queue or run; then propagate and wake blocked clients.
 import type { Reply } from '../protocol/reply.js';
 import type { Database } from '../structures/database.js';
 import { BlockingRegistry } from './blocking.js';
@@ -17,10 +17,15 @@ export type ExecuteResult = 'done' | 'paused';
 const SUBSCRIBED_ALLOWED = new Set(['subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'ping', 'quit', 'reset']);
 /** Commands that run immediately inside MULTI instead of being queued. */
 const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+/** Commands accepted inside MULTI while out of memory: queuing anything else would grow memory without bound. */
+const MULTI_OOM_ALLOWED = new Set(['exec', 'discard', 'quit', 'reset']);
 
 /** Called for keyspace notifications; set by the pub/sub layer. */
 export type Notifier = (cls: NotifyClass, event: string, key: string, dbIndex: number) => void;
-/** Decides whether memory can be freed before a denyoom command runs (false = reply OOM). */
+/**
+ * Runs before every command, as Redis' performEvictions does, freeing memory if over maxmemory; false
+ * means nothing could be freed, and denyoom commands (any command being queued in MULTI) get OOM.
+ */
 export type MemoryGuard = (client: Client) => boolean;
 
 /** The per-client context handed to handlers; reused across calls. */
@@ -109,8 +114,8 @@ export class Dispatcher {
       return this.reject(ctx, `ERR Command not allowed inside a transaction`);
     }
     const isWrite = hasFlag(target, 'write');
-    if (hasFlag(target, 'denyoom') && this.memoryGuard !== undefined && client.multi === null && !this.memoryGuard(client)) {
-      return this.reject(ctx, E.OOM);
+    if (this.memoryGuard !== undefined && server.busyError === null && !this.memoryGuard(client)) {
+      if (hasFlag(target, 'denyoom') || (client.multi !== null && !MULTI_OOM_ALLOWED.has(spec.name))) return this.reject(ctx, E.OOM);
     }
     if (isWrite && server.keyspace.isReplica && !client.isMaster && server.config.getBool('replica-read-only')) {
       return this.reject(ctx, E.READONLY);
@@ -122,6 +127,7 @@ export class Dispatcher {
       );
     }
     if (server.loading && !hasFlag(target, 'loading')) return this.reject(ctx, E.LOADING);
+    if (server.busyError !== null && !hasFlag(target, 'allow-busy')) return this.reject(ctx, server.busyError);
     if (client.multi !== null && !MULTI_IMMEDIATE.has(spec.name)) {
       client.multi.push({ spec: target, argv });
       ctx.reply.simple('QUEUED');
@@ -135,17 +141,17 @@ export class Dispatcher {
       }
     }
     this.server.keyspace.now = Date.now();
-    const mark = client.writer.out.length;
+    const mark = client.writer.length;
     try {
       this.call(ctx, target, argv);
     } catch (e) {
       // A bug or a resource limit (V8's longest string) in one command must not take the server down.
-      client.writer.out = client.writer.out.slice(0, mark);
+      client.writer.truncate(mark);
       server.stats.unexpectedErrorReplies++;
       server.log.warning(`Command '${target.name}' failed: ${(e as Error).message}`);
       ctx.reply.error(`ERR ${(e as Error).message}`);
     }
-    if (this.blocking.hasReadyKeys()) this.blocking.serveReady();
+    if (this.blocking.hasReadyKeys() && server.busyError === null) this.blocking.serveReady();
     return 'done';
   }
 
@@ -223,7 +229,7 @@ export class Dispatcher {
     for (const a of argv) line += ` "${escapeMonitorArg(a)}"`;
     for (const m of this.server.monitors) {
       if (m === client) continue;
-      m.writer.out += `${line}\r\n`;
+      m.writer.raw(`${line}\r\n`);
       m.flush();
     }
   }

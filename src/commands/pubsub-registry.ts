@@ -121,7 +121,7 @@ export class PubSubRegistry {
   private deliver(client: Client, msg: Message): void {
     // Redis counts receivers it can't write to (closing, CLIENT REPLY OFF) but sends them nothing.
     if (client.closing || client.replyMode === 'off') return;
-    client.writer.out += msg.for(client.resp);
+    client.writer.raw(msg.for(client.resp));
     this.toFlush.add(client);
     if (this.flushScheduled) return;
     this.flushScheduled = true;

@@ -72,7 +72,7 @@ export class Connection implements ClientTransport {
           this.pendingArgv = argv;
           break;
         }
-        if (client.writer.out.length > BATCH_OUTPUT_BYTES) this.flush();
+        if (client.writer.length > BATCH_OUTPUT_BYTES) this.flush();
       }
     } finally {
       this.processing = false;
@@ -85,11 +85,11 @@ export class Connection implements ClientTransport {
     const before = client.replyMode;
     if (before === 'on') return this.dispatcher.execute(client, argv);
     // CLIENT REPLY OFF/SKIP: run the command, then drop what it wrote (CLIENT REPLY ON itself replies).
-    const mark = client.writer.out.length;
+    const mark = client.writer.length;
     const result = this.dispatcher.execute(client, argv);
     if (result === 'paused') return result;
     const after = modeOf(client);
-    if (before === 'skip' || after !== 'on') client.writer.out = client.writer.out.slice(0, mark);
+    if (before === 'skip' || after !== 'on') client.writer.truncate(mark);
     if (before === 'skip' && after === 'skip') client.replyMode = 'on';
     return result;
   }
@@ -105,13 +105,25 @@ export class Connection implements ClientTransport {
   }
 
   flush(): void {
-    const out = this.client.writer.out;
-    if (out.length === 0 || this.closed) return;
-    this.client.writer.out = '';
-    this.state.stats.netOutputBytes += out.length;
-    this.socket.write(out, 'latin1');
+    if (this.closed) return;
+    const bytes = this.client.writer.length;
+    const out = this.client.writer.take();
+    if (out === undefined) return;
+    this.state.stats.netOutputBytes += bytes;
+    if (out.length === 1) this.write(out[0]);
+    else {
+      // One writev for the whole batch.
+      this.socket.cork();
+      for (const piece of out) this.write(piece);
+      this.socket.uncork();
+    }
     if (this.socket.writableLength > BACKPRESSURE_BYTES) this.socket.pause();
     enforceOutputLimit(this.client, this.state);
+  }
+
+  private write(piece: Buffer | string): void {
+    if (typeof piece === 'string') this.socket.write(piece, 'latin1');
+    else this.socket.write(piece);
   }
 
   close(afterReply: boolean): void {
@@ -128,7 +140,7 @@ export class Connection implements ClientTransport {
   }
 
   outputBytes(): number {
-    return this.socket.writableLength + this.client.writer.out.length;
+    return this.socket.writableLength + this.client.writer.length;
   }
 
   queryBytes(): number {
