@@ -20,7 +20,7 @@ export interface RunningServer {
 }
 
 /** Defaults for embedding: a free port on loopback, quiet logs. */
-const EMBEDDED_DEFAULTS: StartOptions = { port: 0, bind: '127.0.0.1', loglevel: 'warning' };
+const EMBEDDED_DEFAULTS: StartOptions = { port: 0, bind: '127.0.0.1', loglevel: 'warning', 'memcached-port': 0 };
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const config = new Config();

@@ -8,11 +8,13 @@ import { KeyspaceEvents } from './commands/keyspace-events.js';
 import { KeyspaceNotifier } from './commands/notifications.js';
 import { attachPubSub } from './commands/pubsub-registry.js';
 import { ALL_COMMANDS } from './commands/registry.js';
+import { Scripting } from './commands/script-runner.js';
 import { FERRITE_VERSION, REDIS_COMPAT_VERSION, ServerState, type ServerControl } from './commands/server-context.js';
 import { attachWatches } from './commands/watch.js';
 import { Config } from './config.js';
 import { ServerLog } from './log.js';
 import { Connection } from './network/connection.js';
+import { MemcachedListener, linkMemcachedMemoryLimit } from './network/memcached-listener.js';
 
 export interface ListenAddress {
   host: string;
@@ -26,7 +28,10 @@ export class FerriteServer implements ServerControl {
   readonly state: ServerState;
   readonly table: CommandTable;
   readonly dispatcher: Dispatcher;
+  readonly scripting: Scripting;
   readonly connections = new Set<Connection>();
+  /** The memcached front end, while memcached-port is not 0. */
+  memcached: MemcachedListener | undefined;
   private listeners: NetServer[] = [];
   private cron: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
@@ -43,9 +48,12 @@ export class FerriteServer implements ServerControl {
     this.state.control = this;
     this.table = new CommandTable(ALL_COMMANDS);
     this.dispatcher = new Dispatcher(this.state, this.table);
+    this.scripting = new Scripting(this.state, this.dispatcher);
     this.wireKeyspace();
     this.wirePubSubAndWatches();
     this.wireConfig();
+    this.wireMemory();
+    linkMemcachedMemoryLimit(this.config);
   }
 
   get port(): number {
@@ -87,8 +95,19 @@ export class FerriteServer implements ServerControl {
     c.onChange('hz', () => this.startCron());
   }
 
+  /** maxmemory: evict before every command, and at once when CONFIG SET changes the limit. */
+  private wireMemory(): void {
+    const memory = this.state.memory;
+    this.dispatcher.memoryGuard = () => memory.ensureRoom();
+    for (const name of ['maxmemory-policy', 'maxmemory-samples', 'maxmemory-eviction-tenacity', 'lazyfree-lazy-eviction']) {
+      this.config.onChange(name, () => memory.configure());
+    }
+    this.config.onChange('maxmemory', () => memory.limitChanged());
+  }
+
   /** Starts listening on every `bind` address (a leading '-' marks an optional one) and the unix socket. */
   async listen(): Promise<void> {
+    await this.scripting.start();
     const port = this.config.getNumber('port');
     const addresses = this.config.get('bind')!.split(' ').filter((a) => a !== '');
     let bound = 0;
@@ -113,7 +132,22 @@ export class FerriteServer implements ServerControl {
       if (existsSync(unixPath)) unlinkSync(unixPath);
       await this.listenOn({ path: unixPath });
     }
+    await this.listenMemcached();
     this.startCron();
+  }
+
+  /** The memcached front end on memcached-port (0 turns it off), over database 0. */
+  private async listenMemcached(): Promise<void> {
+    const port = this.config.getNumber('memcached-port');
+    if (port === 0) return;
+    const host = this.config.get('memcached-bind')!;
+    this.memcached = new MemcachedListener(this.state, this.events, () => this.dispatcher.notifier);
+    try {
+      await this.memcached.listen(host, port);
+    } catch (e) {
+      await this.close();
+      throw new Error(`Warning: Could not create memcached TCP listening socket ${host}:${port}: ${(e as Error).message}`);
+    }
   }
 
   private listenOn(options: { port: number; host: string } | { path: string }): Promise<NetServer> {
@@ -172,7 +206,8 @@ export class FerriteServer implements ServerControl {
     const state = this.state;
     const now = Date.now();
     state.keyspace.now = now;
-    if (state.activeExpireEnabled) {
+    // A suspended script must find the dataset as it left it.
+    if (state.activeExpireEnabled && state.busyError === null) {
       // Redis gives the slow cycle 25% of a tick; effort 1..10 raises it a little.
       const effort = state.config.getNumber('active-expire-effort');
       const deadline = now + period * (0.25 + (effort - 1) * 0.02);
@@ -199,6 +234,7 @@ export class FerriteServer implements ServerControl {
   }
 
   shutdown(options: { save?: boolean; now?: boolean; force?: boolean }): string | undefined {
+    if (this.state.busyError !== null && options.save !== false) return this.state.busyError;
     this.log.warning('User requested shutdown...');
     void options;
     this.log.warning('Ferrite is now ready to exit, bye bye...');
@@ -212,7 +248,9 @@ export class FerriteServer implements ServerControl {
   close(): Promise<void> {
     this.closing ??= (async () => {
       if (this.cron !== undefined) clearInterval(this.cron);
+      this.scripting.stop();
       for (const conn of [...this.connections]) conn.close(true);
+      await this.memcached?.close();
       await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));
       this.listeners = [];
       const unixPath = this.config.get('unixsocket')!;

@@ -23,7 +23,7 @@ test.before.each(async () => {
   await client.flushall();
 });
 
-async function waitFor(pred: () => Promise<boolean>, what: string, tries = 400): Promise<void> {
+async function waitFor(pred: () => Promise<boolean>, what: string, tries = 2400): Promise<void> {
   for (let i = 0; i < tries; i++) {
     if (await pred()) return;
     await new Promise((r) => setTimeout(r, 25));

@@ -220,7 +220,8 @@ export class Dispatcher {
     return 'done';
   }
 
-  private feedMonitors(client: Client, argv: readonly string[]): void {
+  /** Sends a command to MONITOR clients; EVAL calls it itself, so that it shows before its script's commands. */
+  feedMonitors(client: Client, argv: readonly string[]): void {
     const now = Date.now();
     const secs = Math.floor(now / 1000);
     const micros = String((now % 1000) * 1000).padStart(6, '0');

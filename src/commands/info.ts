@@ -3,6 +3,8 @@
 import { cpuUsage, memoryUsage } from 'node:process';
 import { totalmem } from 'node:os';
 import { formatDouble } from '../protocol/number-format.js';
+import { memoryOverhead } from './memory.js';
+import { scriptingOf } from './script-runner.js';
 import { FERRITE_VERSION, REDIS_COMPAT_VERSION, type ServerState } from './server-context.js';
 import type { CommandContext, CommandSpec } from './types.js';
 
@@ -60,41 +62,42 @@ function clientsSection(s: ServerState): Fields {
   ];
 }
 
-/** Output buffers held for replicas and for every other client (mem_clients_slaves / mem_clients_normal). */
-function clientOutputMemory(s: ServerState): { replicas: number; normal: number } {
-  const out = { replicas: 0, normal: 0 };
-  for (const c of s.clients.values()) {
-    const bytes = c.transport?.outputBytes() ?? 0;
-    if (c.isReplica) out.replicas += bytes;
-    else out.normal += bytes;
-  }
-  return out;
-}
-
 function memorySection(s: ServerState): Fields {
   const used = s.usedMemory();
   const mem = memoryUsage();
   const peak = Math.max(s.peakMemory, used);
   const maxmemory = s.config.getNumber('maxmemory');
   const total = totalmem();
-  const clientsOut = clientOutputMemory(s);
+  const o = memoryOverhead(s);
   return [
     ['used_memory', used], ['used_memory_human', bytesToHuman(used)], ['used_memory_rss', mem.rss], ['used_memory_rss_human', bytesToHuman(mem.rss)],
     ['used_memory_peak', peak], ['used_memory_peak_human', bytesToHuman(peak)], ['used_memory_peak_perc', `${peak === 0 ? '100.00' : ((used / peak) * 100).toFixed(2)}%`],
-    ['used_memory_overhead', 0], ['used_memory_startup', 0], ['used_memory_dataset', used], ['used_memory_dataset_perc', '100.00%'],
+    ['used_memory_overhead', o.overheadTotal], ['used_memory_startup', 0], ['used_memory_dataset', o.dataset],
+    ['used_memory_dataset_perc', `${o.datasetPerc.toFixed(2)}%`],
     ['allocator_allocated', mem.heapUsed], ['allocator_active', mem.heapTotal], ['allocator_resident', mem.rss],
     ['total_system_memory', total], ['total_system_memory_human', bytesToHuman(total)],
-    ['used_memory_lua', 0], ['used_memory_vm_eval', 0], ['used_memory_lua_human', '0B'], ['used_memory_scripts_eval', 0],
-    ['number_of_cached_scripts', 0], ['number_of_functions', 0], ['number_of_libraries', 0], ['used_memory_vm_functions', 0],
-    ['used_memory_vm_total', 0], ['used_memory_vm_total_human', '0B'], ['used_memory_functions', 0], ['used_memory_scripts', 0], ['used_memory_scripts_human', '0B'],
+    ...scriptingMemory(s),
     ['maxmemory', maxmemory], ['maxmemory_human', bytesToHuman(maxmemory)], ['maxmemory_policy', s.config.get('maxmemory-policy') ?? 'noeviction'],
     ['allocator_frag_ratio', ratio(mem.heapTotal, mem.heapUsed)], ['allocator_frag_bytes', mem.heapTotal - mem.heapUsed],
     ['allocator_rss_ratio', ratio(mem.rss, mem.heapTotal)], ['allocator_rss_bytes', mem.rss - mem.heapTotal],
     ['rss_overhead_ratio', '1.00'], ['rss_overhead_bytes', 0],
     ['mem_fragmentation_ratio', ratio(mem.rss, used)], ['mem_fragmentation_bytes', mem.rss - used],
-    ['mem_not_counted_for_evict', 0], ['mem_replication_backlog', 0], ['mem_total_replication_buffers', 0], ['mem_clients_slaves', clientsOut.replicas],
-    ['mem_clients_normal', clientsOut.normal], ['mem_cluster_links', 0], ['mem_aof_buffer', 0], ['mem_allocator', `v8-${process.versions.v8}`],
+    ['mem_not_counted_for_evict', 0], ['mem_replication_backlog', 0], ['mem_total_replication_buffers', 0], ['mem_clients_slaves', o.clientsReplicas],
+    ['mem_clients_normal', o.clientsNormal], ['mem_cluster_links', 0], ['mem_aof_buffer', 0], ['mem_allocator', `v8-${process.versions.v8}`],
     ['active_defrag_running', 0], ['lazyfree_pending_objects', 0], ['lazyfreed_objects', 0],
+  ];
+}
+
+/** The Lua VM and the script cache; there are no FUNCTIONs, so their figures are 0. */
+function scriptingMemory(s: ServerState): Fields {
+  const scripting = scriptingOf(s);
+  const vm = scripting.vmBytes();
+  const scripts = scripting.cachedBytes;
+  return [
+    ['used_memory_lua', vm], ['used_memory_vm_eval', vm], ['used_memory_lua_human', bytesToHuman(vm)], ['used_memory_scripts_eval', scripts],
+    ['number_of_cached_scripts', scripting.cachedScripts], ['number_of_functions', 0], ['number_of_libraries', 0], ['used_memory_vm_functions', 0],
+    ['used_memory_vm_total', vm], ['used_memory_vm_total_human', bytesToHuman(vm)], ['used_memory_functions', 0], ['used_memory_scripts', scripts],
+    ['used_memory_scripts_human', bytesToHuman(scripts)],
   ];
 }
 
@@ -119,6 +122,7 @@ function persistenceSection(s: ServerState): Fields {
 function statsSection(s: ServerState): Fields {
   const st = s.stats;
   const ks = s.keyspaceStats;
+  const exceeded = s.memory.exceededTime();
   const extra = s.infoProviders.get('stats')?.() ?? [];
   return [
     ['total_connections_received', st.connectionsReceived], ['total_commands_processed', st.commandsProcessed],
@@ -127,7 +131,7 @@ function statsSection(s: ServerState): Fields {
     ['instantaneous_input_repl_kbps', '0.00'], ['instantaneous_output_repl_kbps', '0.00'], ['rejected_connections', st.rejectedConnections],
     ['sync_full', 0], ['sync_partial_ok', 0], ['sync_partial_err', 0], ['expired_keys', ks.expiredKeys], ['expired_stale_perc', '0.00'],
     ['expired_time_cap_reached_count', ks.expiredTimeCapReached], ['expire_cycle_cpu_milliseconds', 0], ['evicted_keys', ks.evictedKeys],
-    ['evicted_clients', 0], ['total_eviction_exceeded_time', 0], ['current_eviction_exceeded_time', 0],
+    ['evicted_clients', 0], ['total_eviction_exceeded_time', exceeded.total], ['current_eviction_exceeded_time', exceeded.current],
     ['keyspace_hits', ks.hits], ['keyspace_misses', ks.misses], ...extra, ['latest_fork_usec', 0], ['total_forks', 0],
     ['migrate_cached_sockets', 0], ['slave_expires_tracked_keys', 0], ['active_defrag_hits', 0], ['active_defrag_misses', 0],
     ['active_defrag_key_hits', 0], ['active_defrag_key_misses', 0], ['total_active_defrag_time', 0], ['current_active_defrag_time', 0],

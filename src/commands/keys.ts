@@ -1,5 +1,6 @@
 // Generic keyspace commands (Redis db.c / object.c): DEL, EXISTS, TYPE, RENAME, KEYS, SCAN, databases,
 // COPY/MOVE, OBJECT.
+import { lfuDecayed } from '../structures/eviction.js';
 import { globMatch, isLiteralPattern } from '../structures/glob.js';
 import { cloneValue, typeName, type RedisValue } from '../structures/values.js';
 import { is, parseInteger } from './args.js';
@@ -180,19 +181,11 @@ function flushall(ctx: CommandContext, argv: string[]): void {
 /** Redis shares integer objects 0..9999 (OBJ_SHARED_INTEGERS), which report refcount INT_MAX. */
 const SHARED_INTEGERS = 10000;
 
-function objectEncoding(ctx: CommandContext, v: RedisValue): string {
-  const c = ctx.server.config;
+/** Collections decide their encoding as they change (one way, as in Redis); strings by form and size. */
+function objectEncoding(v: RedisValue): string {
   if (typeof v === 'number') return 'int';
   if (typeof v === 'string') return v.length <= 44 ? 'embstr' : 'raw';
-  switch (v.type) {
-    case 'list':
-      return v.encoding();
-    case 'hash':
-    case 'set':
-      return v.encoding();
-    case 'zset':
-      return v.encoding({ maxListpackEntries: c.getNumber('zset-max-listpack-entries'), maxListpackValue: c.getNumber('zset-max-listpack-value') });
-  }
+  return v.encoding();
 }
 
 const OBJECT_HELP = [
@@ -228,7 +221,7 @@ const lfuSelected = (ctx: CommandContext): boolean => (ctx.server.config.get('ma
 export const objectCommand: CommandSpec = {
   name: 'object', arity: -2, flags: [], group: 'generic', since: '2.2.3', summary: 'A container for object introspection commands.',
   subcommands: [
-    objectSub('encoding', (ctx, argv) => withEntry(ctx, argv[2], (v) => ctx.reply.bulk(objectEncoding(ctx, v))), 'Returns the internal encoding of a Redis object.'),
+    objectSub('encoding', (ctx, argv) => withEntry(ctx, argv[2], (v) => ctx.reply.bulk(objectEncoding(v))), 'Returns the internal encoding of a Redis object.'),
     objectSub('refcount', (ctx, argv) => withEntry(ctx, argv[2], (v) => ctx.reply.int(typeof v === 'number' && v >= 0 && v < SHARED_INTEGERS ? 2147483647 : 1)), 'Returns the reference count of a value of a key.'),
     objectSub('idletime', (ctx, argv) => {
       const e = ctx.db.entry(argv[2]);
@@ -240,7 +233,7 @@ export const objectCommand: CommandSpec = {
       const e = ctx.db.entry(argv[2]);
       if (e === undefined) return ctx.reply.nil();
       if (!lfuSelected(ctx)) return ctx.reply.error('ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.');
-      ctx.reply.int(e.lfu);
+      ctx.reply.int(lfuDecayed(e, Date.now(), ctx.server.keyspace.lfuDecayTime));
     }, 'Returns the logarithmic access frequency counter of a Redis object.'),
     { name: 'object|help', arity: 2, flags: ['loading', 'stale'], group: 'generic', since: '6.2.0', summary: 'Returns helpful text about the different subcommands.', run: (ctx) => helpReply(ctx, OBJECT_HELP) },
   ],

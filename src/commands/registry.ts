@@ -9,12 +9,16 @@ import { hyperloglogCommands } from './hyperloglog.js';
 import { infoCommand } from './info.js';
 import { keyCommands } from './keys.js';
 import { listCommands } from './lists.js';
+import { memoryCommand } from './memory.js';
 import { pubsubCommands } from './pubsub.js';
+import { scriptingCommands } from './scripting.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './sets.js';
+import { sortCommands } from './sort.js';
 import { stringCommands } from './strings.js';
 import { transactionCommands } from './transactions.js';
 import type { CommandSpec } from './types.js';
+import { zsetCommands } from './zsets.js';
 
 export const ALL_COMMANDS: readonly (readonly CommandSpec[])[] = [
   connectionCommands,
@@ -22,12 +26,15 @@ export const ALL_COMMANDS: readonly (readonly CommandSpec[])[] = [
   keyCommands,
   expireCommands,
   serverCommands,
-  [infoCommand, clientCommand, commandCommand],
+  [infoCommand, clientCommand, commandCommand, memoryCommand],
   bitmapCommands,
   hyperloglogCommands,
   listCommands,
   transactionCommands,
   pubsubCommands,
+  scriptingCommands,
   hashCommands,
   setCommands,
+  zsetCommands,
+  sortCommands,
 ];

@@ -3,10 +3,12 @@
 // src/server.ts builds it and plugs in what only the network layer knows (listeners, shutdown).
 import { randomBytes } from 'node:crypto';
 import { Database, KeyspaceStats, type KeyspaceHooks, type KeyspaceShared } from '../structures/database.js';
+import { EXPIRE_OVERHEAD } from '../structures/values.js';
 import type { BlockingRegistry } from './blocking.js';
 import type { Client } from './client.js';
 import type { CommandTable } from './command-table.js';
 import { LatencyMonitor } from './latency-monitor.js';
+import { MemoryLimit } from './maxmemory.js';
 import { PubSubRegistry } from './pubsub-registry.js';
 import { SlowLog } from './slowlog.js';
 import { WatchRegistry } from './watch.js';
@@ -146,6 +148,12 @@ export class ServerState {
   activeExpireEnabled = true;
   /** True while a dataset is being loaded (commands without the `loading` flag get LOADING). */
   loading = false;
+  /**
+   * Set while a script that ran past busy-reply-threshold is suspended so the loop can serve
+   * others (Redis' isInsideYieldingLongCommand): the error commands without `allow-busy` get.
+   * Nothing may change the dataset meanwhile (no eviction, active expiry or blocked-client wake-ups).
+   */
+  busyError: string | null = null;
   nextClientId = 1;
   /** Clients blocked on keys; owned by the Dispatcher, which re-runs their commands. */
   blocking!: BlockingRegistry;
@@ -155,6 +163,8 @@ export class ServerState {
   readonly pubsub = new PubSubRegistry();
   /** Keys watched by clients for MULTI/EXEC. */
   readonly watches: WatchRegistry;
+  /** maxmemory and eviction: memory.ensureRoom() before anything that may grow the dataset. */
+  readonly memory: MemoryLimit;
   control: ServerControl | undefined;
   /** Subsystems that keep per-client state (pub/sub, WATCH) forget a client here. */
   readonly clientClosedHooks: ((client: Client) => void)[] = [];
@@ -177,12 +187,13 @@ export class ServerState {
     this.databases = Array.from({ length: n }, (_, i) => new Database(i, this.keyspace));
     this.slowlog = new SlowLog(config);
     this.watches = new WatchRegistry(this.databases, this.keyspace);
+    this.memory = new MemoryLimit(this);
   }
 
   /** Bytes accounted to keys and values over every database. */
   usedMemory(): number {
     let total = 0;
-    for (const db of this.databases) total += db.usedBytes;
+    for (const db of this.databases) total += db.usedBytes + db.expiresCount * EXPIRE_OVERHEAD;
     if (total > this.peakMemory) this.peakMemory = total;
     return total;
   }

@@ -28,6 +28,7 @@ function configResetStat(ctx: CommandContext): void {
   const ks = s.keyspaceStats;
   ks.hits = ks.misses = ks.expiredKeys = ks.evictedKeys = ks.expiredTimeCapReached = 0;
   s.slowlog.reset();
+  s.memory.resetStats();
   s.peakMemory = s.usedMemory();
   ctx.reply.ok();
 }

@@ -8,8 +8,8 @@ import { rewrite51Escapes } from './lua51-source.js';
 import { LUA_HEADER, LUA_LIBS } from './lua-libs.js';
 import { INTERNAL_CHUNK_NAME, LUA_SANDBOX } from './lua-sandbox.js';
 import {
-  LUA_MASKCOUNT, LUA_MASKLINE, LUA_MULTRET, LUA_OK, LUA_REGISTRYINDEX, LUA_TBOOLEAN, LUA_TNIL,
-  LUA_TNUMBER, LUA_TSTRING, LUA_TTABLE, LuaWasmRuntime, upvalueIndex,
+  LUA_MASKCOUNT, LUA_MASKLINE, LUA_MULTRET, LUA_OK, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS, LUA_TBOOLEAN,
+  LUA_TNIL, LUA_TNUMBER, LUA_TSTRING, LUA_TTABLE, LUA_YIELD, LuaWasmRuntime, upvalueIndex,
   type LuaCApi, type LuaState, type Ptr,
 } from './lua-wasm.js';
 import { parseShebang, type ScriptFlag } from './shebang.js';
@@ -44,8 +44,14 @@ export interface ScriptHost {
   call(args: string[], resp: 2 | 3): ScriptValue;
   /** redis.log(); level is 0 (debug) .. 3 (warning). Filtering by verbosity is the host's job. */
   log(level: number, msg: string): void;
-  /** Polled every 100k Lua instructions; returning true aborts the script (SCRIPT KILL). */
+  /** Polled every 10k Lua instructions; returning true aborts the script (SCRIPT KILL). */
   shouldAbort(): boolean;
+  /**
+   * Polled with shouldAbort when it says no; returning true suspends the script (start() or
+   * resume() return 'suspended') if the VM can yield there, i.e. not inside a C function that
+   * called back into Lua (table.sort's comparator, gsub's replacement function).
+   */
+  shouldYield?(): boolean;
   /** redis.set_repl(flags) with flags already validated (bit 1 = AOF, bit 2 = replicas). */
   setRepl?(flags: number): void;
   /** redis.acl_check_cmd(...); without it every command is reported as permitted. */
@@ -70,13 +76,20 @@ type ReplyFrame =
   | { kind: 'set'; items: ScriptValue[] }
   | { kind: 'map'; entries: [ScriptValue, ScriptValue][]; key: ScriptValue | null };
 
+/** What start() and resume() end with: the script's reply, or a pause until resume(). */
+export type RunOutcome = ScriptValue | 'suspended';
+
 interface CachedScript {
   info: LoadedScript;
   ref: bigint;
 }
 
-/** Redis runs its count hook every 100000 instructions. */
-const HOOK_INSTRUCTIONS = 100_000;
+/**
+ * Redis runs its count hook every 100000 instructions. A redis.call costs several times more
+ * here than in Redis, so polling by Redis' count would let a script overrun busy-reply-threshold
+ * (and SCRIPT KILL wait) by hundreds of milliseconds; a poll costs a fraction of a microsecond.
+ */
+const HOOK_INSTRUCTIONS = 10_000;
 /**
  * Redis converts nested tables recursively and gives up when its 8000-slot C Lua stack runs out,
  * which for arrays happens 7995 levels down; the element there becomes this error.
@@ -88,6 +101,9 @@ const INT64_MIN = -(2n ** 63n);
 export class LuaEngine {
   private readonly api: LuaCApi;
   private L: LuaState = 0;
+  /** The coroutine scripts run in, so that a count hook can suspend a long one; reused. */
+  private thread: LuaState = 0;
+  private xpcallRef = 0n;
   private handlerRef = 0n;
   private runnerRef = 0n;
   private memoryRef = 0n;
@@ -95,6 +111,10 @@ export class LuaEngine {
   /** Set only while run() executes; the C callbacks below serve this host. */
   private host: ScriptHost | null = null;
   private resp: 2 | 3 = 2;
+  /** SHA of the script started and not finished yet (running or suspended). */
+  private current: string | null = null;
+  /** Where lua_resume reports how many values the coroutine left. */
+  private readonly nresultsSlot: Ptr;
   private killed = false;
   private lastMemory = 0;
   private readonly hookFn: Ptr;
@@ -104,6 +124,7 @@ export class LuaEngine {
   private constructor(private readonly rt: LuaWasmRuntime, private readonly version: string) {
     const api = rt.api;
     this.api = api;
+    this.nresultsSlot = api._malloc(4);
     const cfn = (f: (L: LuaState) => number): Ptr => api.addFunction((L: LuaState) => this.guard(L, f), 'ii');
     this.hookFn = api.addFunction((L: LuaState) => this.guard(L, (l) => this.onHook(l)), 'vii');
     this.trampolineFn = cfn((L) => this.trampoline(L));
@@ -139,8 +160,10 @@ export class LuaEngine {
     const code = rewrite51Escapes(body.slice(shebang.length));
     const status = api._luaL_loadbufferx(L, rt.stage(code), code.length, rt.cString('@user_script'), rt.cString('t'));
     if (status !== LUA_OK) {
-      // Lua 5.4 leaves <eof> unquoted where 5.1 wrote '<eof>'.
-      const msg = (rt.toString(L, -1) ?? 'unknown error').replace(/ near <eof>$/, " near '<eof>'");
+      // Lua 5.4 leaves <eof>, <name>... unquoted where 5.1 wrote '<eof>', '<name>'.
+      const msg = (rt.toString(L, -1) ?? 'unknown error')
+        .replace(/ near <eof>$/, " near '<eof>'")
+        .replace(/: (<(?:eof|name|number|string)>) expected/, ": '$1' expected");
       api._lua_settop(L, -2);
       return { error: `ERR Error compiling script (new function): ${msg}` };
     }
@@ -184,30 +207,88 @@ export class LuaEngine {
     this.open();
   }
 
-  /** Runs a loaded script synchronously and converts its result (or error) into a reply. */
+  /** Runs a loaded script to completion and converts its result (or error) into a reply. */
   run(sha: string, keys: string[], argv: string[], host: ScriptHost): ScriptValue {
+    let outcome = this.start(sha, keys, argv, host);
+    while (outcome === 'suspended') outcome = this.resume();
+    return outcome;
+  }
+
+  /**
+   * Starts a loaded script. It runs until it ends or until host.shouldYield() suspends it;
+   * then the engine belongs to that script (other scripts get an error) until resume() has
+   * run it to its end.
+   */
+  start(sha: string, keys: string[], argv: string[], host: ScriptHost): RunOutcome {
     const script = this.scripts.get(sha.toLowerCase());
     if (script === undefined) return { t: 'error', v: 'NOSCRIPT No matching script. Please use EVAL.' };
     if (this.host !== null) return { t: 'error', v: 'ERR a script cannot run another script' };
-    const { api, L } = this;
-    const base = api._lua_gettop(L);
+    const { api, thread: T } = this;
     this.host = host;
     this.resp = 2;
+    this.current = script.info.sha;
+    // xpcall(runner, handler, fn, KEYS, ARGV): xpcall can yield in Lua 5.4, and the message
+    // handler still runs at the failing frame, so errors carry their script line.
+    api._lua_rawgeti(T, LUA_REGISTRYINDEX, this.xpcallRef);
+    api._lua_rawgeti(T, LUA_REGISTRYINDEX, this.runnerRef);
+    api._lua_rawgeti(T, LUA_REGISTRYINDEX, this.handlerRef);
+    api._lua_rawgeti(T, LUA_REGISTRYINDEX, script.ref);
+    this.pushStrings(T, keys);
+    this.pushStrings(T, argv);
+    return this.proceed(5);
+  }
+
+  /** Continues the suspended script. */
+  resume(): RunOutcome {
+    if (this.current === null) throw new Error('LuaEngine.resume() without a suspended script');
+    return this.proceed(0);
+  }
+
+  /** True from start() until the script has ended, suspended stretches included. */
+  get busy(): boolean {
+    return this.current !== null;
+  }
+
+  /** Drops a suspended script without running the rest of it (server shutdown). */
+  abandon(): void {
+    if (this.current === null) return;
+    this.api._lua_resetthread(this.thread);
+    this.endScript();
+  }
+
+  private proceed(nargs: number): RunOutcome {
+    const { api, thread: T } = this;
+    const sha = this.current!;
+    let status: number | undefined;
     try {
-      api._lua_rawgeti(L, LUA_REGISTRYINDEX, this.handlerRef);
-      api._lua_rawgeti(L, LUA_REGISTRYINDEX, this.runnerRef);
-      api._lua_rawgeti(L, LUA_REGISTRYINDEX, script.ref);
-      this.pushStrings(L, keys);
-      this.pushStrings(L, argv);
-      const status = api._lua_pcallk(L, 3, 1, base + 1, 0, 0);
-      return status === LUA_OK ? this.popReply(L) : this.popError(L, script.info.sha);
+      status = api._lua_resume(T, this.L, nargs, this.nresultsSlot);
+      if (status === LUA_YIELD) return 'suspended';
+      return status === LUA_OK ? this.popOutcome(T, sha) : this.popError(T, sha);
     } finally {
-      api._lua_settop(L, base);
-      this.host = null;
-      if (this.killed) {
-        this.killed = false;
-        api._lua_sethook(L, this.hookFn, LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
+      if (status !== LUA_YIELD) {
+        // Script errors end inside xpcall; a failure of the VM itself leaves the coroutine dead.
+        if (status !== LUA_OK) api._lua_resetthread(T);
+        this.endScript();
       }
+    }
+  }
+
+  /** xpcall's results on the coroutine: true and what the script returned, or false and the handler's error. */
+  private popOutcome(T: LuaState, sha: string): ScriptValue {
+    const ok = this.api._lua_toboolean(T, 1) !== 0;
+    // Like lua_pcall(..., 1, ...) in Redis: the first returned value, nil when there is none.
+    this.api._lua_settop(T, 2);
+    return ok ? this.popReply(T) : this.popError(T, sha);
+  }
+
+  private endScript(): void {
+    const { api, thread: T } = this;
+    api._lua_settop(T, 0);
+    this.host = null;
+    this.current = null;
+    if (this.killed) {
+      this.killed = false;
+      api._lua_sethook(T, this.hookFn, LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
     }
   }
 
@@ -217,6 +298,11 @@ export class LuaEngine {
     if (L === 0) throw new Error('cannot allocate a Lua state');
     this.L = L;
     api._luaL_openlibs(L);
+    // The base library's own xpcall, before the sandbox hides the globals behind its views.
+    api._lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+    this.field(L, 'xpcall');
+    this.xpcallRef = BigInt(api._luaL_ref(L, LUA_REGISTRYINDEX));
+    api._lua_settop(L, -2);
     const src = LUA_HEADER + LUA_LIBS + LUA_SANDBOX;
     if (api._luaL_loadbufferx(L, rt.stage(src), src.length, rt.cString(INTERNAL_CHUNK_NAME), rt.cString('t')) !== LUA_OK) {
       throw new Error(`Lua init chunk failed to compile: ${rt.toString(L, -1)}`);
@@ -238,7 +324,10 @@ export class LuaEngine {
     this.memoryRef = BigInt(api._luaL_ref(L, LUA_REGISTRYINDEX));
     this.runnerRef = BigInt(api._luaL_ref(L, LUA_REGISTRYINDEX));
     this.handlerRef = BigInt(api._luaL_ref(L, LUA_REGISTRYINDEX));
-    api._lua_sethook(L, this.hookFn, LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
+    this.thread = api._lua_newthread(L);
+    // The registry reference keeps the coroutine from being collected; it lives as long as the VM.
+    api._luaL_ref(L, LUA_REGISTRYINDEX);
+    api._lua_sethook(this.thread, this.hookFn, LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
   }
 
   /** t[name] = top, for the table just below the top. */
@@ -714,24 +803,33 @@ export class LuaEngine {
     return api._lua_gettop(L);
   }
 
-  /** The count hook (luaMaskCountHook): asks the host whether to kill the script. */
+  /**
+   * The count hook (luaMaskCountHook): asks the host whether to kill the script, or to suspend
+   * it so the server can serve other clients meanwhile.
+   */
   private onHook(L: LuaState): void {
     const host = this.host;
     if (host === null) return;
     if (!this.killed) {
-      let abort = false;
-      try {
-        abort = host.shouldAbort();
-      } catch {
-        abort = false;
-      }
-      if (!abort) return;
+      const verdict = pollHost(host);
+      // Only the script's own coroutine: yielding one the script created would hand control back to the script.
+      if (verdict === 'yield' && L === this.thread && this.api._lua_isyieldable(L) !== 0) this.api._lua_yieldk(L, 0, 0, 0);
+      if (verdict !== 'abort') return;
       this.killed = true;
       // From now on fire on every line, so pcall cannot swallow the kill and carry on.
       this.api._lua_sethook(L, this.hookFn, LUA_MASKLINE, 0);
     }
     this.pushErrorTable(L, 'Script killed by user with SCRIPT KILL...', false);
     this.api._lua_error(L);
+  }
+}
+
+function pollHost(host: ScriptHost): 'abort' | 'yield' | 'continue' {
+  try {
+    if (host.shouldAbort()) return 'abort';
+    return host.shouldYield?.() === true ? 'yield' : 'continue';
+  } catch {
+    return 'continue';
   }
 }
 

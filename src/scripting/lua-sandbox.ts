@@ -16,6 +16,9 @@ local real = {}
 local proxied = setmetatable({}, { __mode = 'k' })
 local shown_mt = setmetatable({}, { __mode = 'k' })
 local trampolines = setmetatable({}, { __mode = 'k' })
+-- The coroutine the engine runs the current script in, recorded by runner().
+local script_thread
+local running = coroutine.running
 
 -- Library functions run behind a C closure so that a tail call from a script
 -- ("return cjson.decode(x)") keeps the script's frame, whose line errors must name. The
@@ -320,14 +323,20 @@ do
     return unpack(t, i, j)
   end
 
-  -- coroutine: 5.1's surface; running() is nil on the main thread.
+  -- coroutine: 5.1's surface. The engine runs each script in a coroutine of its own (so that it
+  -- can be suspended); to the script that is the main thread: running() is nil there and
+  -- yielding from it fails as in 5.1.
   local co = {}
-  for _, k in ipairs({ 'create', 'resume', 'status', 'wrap', 'yield' }) do co[k] = coroutine[k] end
-  local running = coroutine.running
+  for _, k in ipairs({ 'create', 'resume', 'status', 'wrap' }) do co[k] = coroutine[k] end
+  local yield = coroutine.yield
   co.running = function()
     local c, main = running()
-    if main then return nil end
+    if main or c == script_thread then return nil end
     return c
+  end
+  co.yield = function(...)
+    if running() == script_thread then error('attempt to yield across metamethod/C-call boundary', 0) end
+    return yield(...)
   end
   real.coroutine = protect(co)
 end
@@ -513,6 +522,7 @@ end
 rawset(real, '__redis__err__handler', error_handler)
 
 local function runner(fn, keys, argv)
+  script_thread = running()
   rawset(real, 'KEYS', keys)
   rawset(real, 'ARGV', argv)
   return fn()

@@ -31,6 +31,14 @@ export interface LuaCApi {
   _luaL_where(L: LuaState, level: number): void;
   _lua_concat(L: LuaState, n: number): void;
   _lua_sethook(L: LuaState, hook: Ptr, mask: number, count: number): void;
+  _lua_newthread(L: LuaState): LuaState;
+  /** Starts or continues the coroutine `L`; the number of values it left is written to `nresults`. */
+  _lua_resume(L: LuaState, from: LuaState, nargs: number, nresults: Ptr): number;
+  /** From a count or line hook: the thread yields once the hook returns (hooks yield no values). */
+  _lua_yieldk(L: LuaState, nresults: number, ctx: number, k: Ptr): number;
+  _lua_isyieldable(L: LuaState): number;
+  /** Closes the coroutine's pending calls and makes it reusable. */
+  _lua_resetthread(L: LuaState): number;
   _luaL_ref(L: LuaState, t: number): number;
 
   _lua_gettop(L: LuaState): number;
@@ -66,6 +74,9 @@ export const LUA_TNUMBER = 3;
 export const LUA_TSTRING = 4;
 export const LUA_TTABLE = 5;
 export const LUA_OK = 0;
+export const LUA_YIELD = 1;
+/** Registry slot of the global table. */
+export const LUA_RIDX_GLOBALS = 2n;
 export const LUA_MULTRET = -1;
 /** LUAI_MAXSTACK is 1000000 in this build; the registry pseudo-index sits just below it. */
 export const LUA_REGISTRYINDEX = -1000000 - 1000;

@@ -2,7 +2,8 @@
 // change goes through setKey/delete/touchValue so the hooks (WATCH, keyspace events, snapshot
 // copy-on-write, memory accounting, blocked clients) see it. Commands never reach into the tables.
 import { Dict, type DictEntry } from './dict.js';
-import { KEY_OVERHEAD, valueBytes, type RedisValue } from './values.js';
+import { LFU_INIT_VAL, lfuAccess } from './eviction.js';
+import { entryBytes, type RedisValue } from './values.js';
 
 export class KeyEntry implements DictEntry {
   hash = 0;
@@ -13,8 +14,8 @@ export class KeyEntry implements DictEntry {
   volatileIndex = -1;
   /** Last access in ms (LRU) — OBJECT IDLETIME. */
   lru: number;
-  /** Logarithmic access counter (LFU) — OBJECT FREQ; 5 is Redis' LFU_INIT_VAL. */
-  lfu = 5;
+  /** Logarithmic access counter (LFU) — OBJECT FREQ. */
+  lfu = LFU_INIT_VAL;
   /** Minutes-clock of the last LFU decrement. */
   lfuTime: number;
   /** Bytes this key was last accounted at. */
@@ -324,28 +325,15 @@ export class Database {
     }
   }
 
-  /** Redis' LFU counter: logarithmic increment, decayed by idle minutes. */
+  /** Access data for eviction: the LFU counter under an LFU policy, the last access time always. */
   private touchAccess(e: KeyEntry): void {
     const now = this.shared.now;
-    if (this.shared.lfuPolicy) {
-      const minutes = Math.floor(now / 60000);
-      const decay = this.shared.lfuDecayTime;
-      if (decay > 0) {
-        const periods = Math.floor((minutes - e.lfuTime) / decay);
-        if (periods > 0) e.lfu = Math.max(0, e.lfu - periods);
-      }
-      e.lfuTime = minutes;
-      if (e.lfu < 255) {
-        const base = Math.max(0, e.lfu - 5);
-        const p = 1 / (base * this.shared.lfuLogFactor + 1);
-        if (Math.random() < p) e.lfu++;
-      }
-    }
+    if (this.shared.lfuPolicy) lfuAccess(e, now, this.shared.lfuLogFactor, this.shared.lfuDecayTime);
     e.lru = now;
   }
 
   private account(e: KeyEntry): void {
-    const bytes = KEY_OVERHEAD + e.key.length + valueBytes(e.value);
+    const bytes = entryBytes(e.key, e.value);
     this.usedBytes += bytes - e.mem;
     e.mem = bytes;
   }

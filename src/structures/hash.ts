@@ -3,6 +3,7 @@
 // hash is a listpack until it holds too many fields or a too long field or value, then a hashtable
 // for good. While it is a listpack, iteration follows insertion order, as a listpack's does.
 import { Dict, type DictEntry } from './dict.js';
+import { stringBytes } from './values.js';
 
 export class HashField implements DictEntry {
   hash = 0;
@@ -10,7 +11,12 @@ export class HashField implements DictEntry {
   constructor(readonly key: string, public value: string) {}
 }
 
-const FIELD_OVERHEAD = 64;
+/** A HashField object (4 fields, boxed hash); its table slot is counted with the hash (values.ts). */
+const FIELD_OVERHEAD = 72;
+
+function fieldBytes(field: string, value: string): number {
+  return FIELD_OVERHEAD + stringBytes(field.length) + stringBytes(value.length);
+}
 
 /** hash-max-listpack-entries and hash-max-listpack-value, read from the config by the caller. */
 export interface HashEncodingLimits {
@@ -44,11 +50,11 @@ export class HashValue {
     const e = this.dict.get(field);
     let created = false;
     if (e !== undefined) {
-      this.bytes += value.length - e.value.length;
+      this.bytes += stringBytes(value.length) - stringBytes(e.value.length);
       e.value = value;
     } else {
       this.dict.add(new HashField(field, value));
-      this.bytes += field.length + value.length + FIELD_OVERHEAD;
+      this.bytes += fieldBytes(field, value);
       created = true;
     }
     // Redis checks the size after every store, updates included, so a lowered limit applies then.
@@ -59,7 +65,7 @@ export class HashValue {
   delete(field: string): boolean {
     const e = this.dict.delete(field);
     if (e === undefined) return false;
-    this.bytes -= e.key.length + e.value.length + FIELD_OVERHEAD;
+    this.bytes -= fieldBytes(e.key, e.value);
     return true;
   }
 

@@ -2,13 +2,13 @@
 // and reading or replacing by index are O(1); inserting or removing inside moves only the shorter
 // side; the buffer shrinks as a list drains, so a queue that once held a million items gives the
 // memory back (a plain deque keeps its peak capacity).
+import { stringBytes } from './values.js';
 
-/** Bytes a list element costs beyond its characters (buffer slot and string header). */
-const ELEMENT_OVERHEAD = 24;
 const MIN_CAPACITY = 8;
 
+/** An element's heap bytes; its buffer slot is counted with the list (values.ts). */
 function cost(s: string): number {
-  return s.length + ELEMENT_OVERHEAD;
+  return stringBytes(s.length);
 }
 
 function capacityFor(n: number): number {

@@ -3,6 +3,7 @@
 // is a 64-bit integer and there are few of them, then a hashtable for good. An intset iterates in
 // ascending numeric order, so SMEMBERS, SSCAN and SUNION of small integer sets answer in that order.
 import { Dict, type DictEntry } from './dict.js';
+import { stringBytes } from './values.js';
 
 export class SetMember implements DictEntry {
   hash = 0;
@@ -10,7 +11,8 @@ export class SetMember implements DictEntry {
   constructor(readonly key: string) {}
 }
 
-const MEMBER_OVERHEAD = 56;
+/** A SetMember object (3 fields, boxed hash); its table slot is counted with the set (values.ts). */
+const MEMBER_OVERHEAD = 64;
 const CANONICAL_INT = /^(0|-?[1-9][0-9]{0,18})$/;
 const INT64_MAX = '9223372036854775807';
 const INT64_MIN_MAGNITUDE = '9223372036854775808';
@@ -58,7 +60,7 @@ export class SetValue {
   add(member: string, limits: SetEncodingLimits): boolean {
     if (this.dict.has(member)) return false;
     this.dict.add(new SetMember(member));
-    this.bytes += member.length + MEMBER_OVERHEAD;
+    this.bytes += stringBytes(member.length) + MEMBER_OVERHEAD;
     this.sorted = null;
     if (this.intset && (!isInt64(member) || this.dict.size > limits.maxIntsetEntries)) this.intset = false;
     return true;
@@ -66,7 +68,7 @@ export class SetValue {
 
   delete(member: string): boolean {
     if (this.dict.delete(member) === undefined) return false;
-    this.bytes -= member.length + MEMBER_OVERHEAD;
+    this.bytes -= stringBytes(member.length) + MEMBER_OVERHEAD;
     this.sorted = null;
     return true;
   }

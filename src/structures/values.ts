@@ -18,15 +18,60 @@ export function stringOf(v: StringValue): string {
   return typeof v === 'number' ? String(v) : v;
 }
 
-/** Bytes a key costs beyond its value: Map slot, entry object, expiry bookkeeping. */
-export const KEY_OVERHEAD = 96;
-const STRING_OVERHEAD = 16;
+// Memory accounting: the V8 heap a key really costs on Node 20 x64 (8-byte fields, no pointer
+// compression), measured as heapUsed after a full GC around loading each kind of value
+// (docs/decisions.md, "Memory accounting"). Collections keep their elements' bytes in `bytes`
+// (element object plus strings); the table indexing them is added here from their length.
 
-/** Approximate bytes held by a value; collections keep theirs incrementally. */
+/** A KeyEntry (136 bytes with its boxed `lru` and `hash`) plus its share of the keyspace's Map and buckets at 3/4 load. */
+export const KEY_OVERHEAD = 184;
+/** A TTL: the boxed `expireAt` and the key's slot in the database's volatile array. */
+export const EXPIRE_OVERHEAD = 26;
+/** An integer beyond V8's 32-bit small integers is a boxed HeapNumber. */
+const HEAP_NUMBER_BYTES = 16;
+/** Per capacity slot of a Dict: 3 words of entry and half a bucket in the Map's hash table, one bucket-array word. */
+const DICT_SLOT_BYTES = 36;
+/** Per capacity slot of a list's ring buffer. */
+const LIST_SLOT_BYTES = 8;
+/** An empty collection: the value object, its Dict, Map and bucket array (and a sorted set's B+ tree). */
+const LIST_BASE = 112;
+const HASH_BASE = 222;
+const SET_BASE = 232;
+const ZSET_BASE = 525;
+
+/** A one-byte string of `length` chars: a 16-byte header, then the chars, rounded up to 8 bytes. */
+export function stringBytes(length: number): number {
+  return (length + 23) & ~7;
+}
+
+/** The power-of-two capacity a table grown to hold `n` entries has (V8's Map, Dict buckets, list ring). */
+function capacity(n: number, min: number): number {
+  return n <= min ? min : 2 ** (32 - Math.clz32(n - 1));
+}
+
+function containerBytes(v: CollectionValue): number {
+  switch (v.type) {
+    case 'list':
+      return LIST_BASE + LIST_SLOT_BYTES * capacity(v.length, 8);
+    case 'hash':
+      return HASH_BASE + DICT_SLOT_BYTES * capacity(v.length, 4);
+    case 'set':
+      return SET_BASE + DICT_SLOT_BYTES * capacity(v.length, 4);
+    case 'zset':
+      return ZSET_BASE + DICT_SLOT_BYTES * capacity(v.length, 4);
+  }
+}
+
+/** Heap bytes held by a value; collections keep their elements' share incrementally. */
 export function valueBytes(v: RedisValue): number {
-  if (typeof v === 'number') return 8;
-  if (typeof v === 'string') return v.length + STRING_OVERHEAD;
-  return v.bytes + 64;
+  if (typeof v === 'number') return v === (v | 0) ? 0 : HEAP_NUMBER_BYTES;
+  if (typeof v === 'string') return stringBytes(v.length);
+  return v.bytes + containerBytes(v);
+}
+
+/** Heap bytes of a whole key: its entry, name and value (what MEMORY USAGE reports). */
+export function entryBytes(key: string, value: RedisValue): number {
+  return KEY_OVERHEAD + stringBytes(key.length) + valueBytes(value);
 }
 
 export function cloneValue(v: RedisValue): RedisValue {

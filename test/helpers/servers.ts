@@ -65,7 +65,9 @@ export async function startRedis(args: string[] = []): Promise<ExternalServer> {
 /** Debian's real memcached, for differential tests. */
 export async function startMemcached(args: string[] = []): Promise<ExternalServer> {
   const port = await freePort();
-  const child = spawn('memcached', ['-p', String(port), '-l', '127.0.0.1', '-U', '0', '-t', '1', ...args], { stdio: 'ignore' });
+  // memcached refuses to run as root unless told which user to become.
+  const user = process.getuid?.() === 0 ? ['-u', 'nobody'] : [];
+  const child = spawn('memcached', ['-p', String(port), '-l', '127.0.0.1', '-U', '0', '-t', '1', ...user, ...args], { stdio: 'ignore' });
   await waitForPort(port, child, 'memcached');
   return { port, process: child, close: stopper(child) };
 }
