@@ -54,3 +54,27 @@ export function formatRows(rows: BenchmarkRow[]): string {
   }
   return lines.join('\n');
 }
+
+function rssOf(port: number): number {
+  const r = spawnSync('redis-cli', ['-p', String(port), 'INFO', 'memory'], { encoding: 'utf8' });
+  return Number(/used_memory_rss:(\d+)/.exec(r.stdout)?.[1] ?? NaN);
+}
+
+/** RSS after `redis-benchmark -t set -r 1000000 -n 2000000` on each server (target: Ferrite ≤ 2× Redis). */
+export async function compareRssAfterMillionKeys(quick: boolean): Promise<string> {
+  const [ferrite, redis] = await Promise.all([startFerriteProcess(), startRedisProcess()]);
+  try {
+    const keys = quick ? 200_000 : 1_000_000;
+    const rows: string[] = ['| server | keys | used_memory_rss | ratio to redis-server |', '|---|---:|---:|---:|'];
+    const rss: number[] = [];
+    for (const s of [redis, ferrite]) {
+      spawnSync('redis-benchmark', ['-p', String(s.port), '-t', 'set', '-r', String(keys), '-n', String(keys * 2), '-c', '50', '-P', '16', '-q'], { stdio: 'ignore', timeout: 600_000 });
+      const dbsize = spawnSync('redis-cli', ['-p', String(s.port), 'DBSIZE'], { encoding: 'utf8' }).stdout.trim();
+      rss.push(rssOf(s.port));
+      rows.push(`| ${s.name} | ${dbsize} | ${(rss[rss.length - 1] / 1048576).toFixed(1)} MB | ${(rss[rss.length - 1] / rss[0]).toFixed(2)} |`);
+    }
+    return rows.join('\n');
+  } finally {
+    await Promise.all([ferrite.stop(), redis.stop()]);
+  }
+}

@@ -1,6 +1,6 @@
 // `npm run bench`: every benchmark, Ferrite beside the real server measured in the same run, as ratios.
 // `npm run bench -- quick` uses fewer requests; `npm run bench -- core` (or lists, zset, ...) runs one part.
-import { compareWithRedisBenchmark, formatRows } from './redis-benchmark.js';
+import { compareRssAfterMillionKeys, compareWithRedisBenchmark, formatRows } from './redis-benchmark.js';
 
 interface Part {
   name: string;
@@ -17,11 +17,13 @@ async function redisBenchmarkPart(tests: string[], quick: boolean): Promise<stri
 
 const parts: Part[] = [
   { name: 'core', run: (quick) => redisBenchmarkPart(CORE_TESTS, quick) },
+  { name: 'rss', run: (quick) => compareRssAfterMillionKeys(quick) },
   { name: 'types', run: (quick) => redisBenchmarkPart(TYPE_TESTS, quick) },
 ];
 
 /** Optional parts contributed by other modules, loaded if present in this build. */
 const optional: [string, string, string][] = [
+  ['request-parser', './request-parser.js', 'runRequestParserBench'],
   ['zset-index', './zset-index.js', 'runZsetIndexBench'],
   ['zset-rank', './zset-rank.js', 'runZsetRankBench'],
   ['pubsub', './pubsub.js', 'runPubsubBench'],

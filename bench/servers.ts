@@ -1,6 +1,6 @@
 // Servers for benchmarks: Ferrite as its own process (so it gets a core of its own, like Redis),
 // and Debian's redis-server, both on free loopback ports, stopped when the run ends.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createConnection, createServer } from 'node:net';
 
 export interface BenchServer {
@@ -36,8 +36,15 @@ async function waitForPort(port: number, child: ChildProcess): Promise<void> {
   throw new Error(`server did not start on ${port}`);
 }
 
-function start(name: string, command: string, args: string[], port: number): Promise<BenchServer> {
-  const child = spawn(command, args, { stdio: 'ignore' });
+/** Pins a server to one core with taskset when it exists, so the two servers never share a core. */
+function pinned(core: number, command: string, args: string[]): [string, string[]] {
+  const probe = spawnSync('taskset', ['--version'], { stdio: 'ignore' });
+  return probe.status === 0 ? ['taskset', ['-c', String(core), command, ...args]] : [command, args];
+}
+
+function start(name: string, core: number, command: string, args: string[], port: number): Promise<BenchServer> {
+  const [cmd, argv] = pinned(core, command, args);
+  const child = spawn(cmd, argv, { stdio: 'ignore' });
   return waitForPort(port, child).then(() => ({
     name,
     port,
@@ -53,10 +60,10 @@ function start(name: string, command: string, args: string[], port: number): Pro
 export async function startFerriteProcess(extra: string[] = []): Promise<BenchServer> {
   const port = await freePort();
   const bin = new URL('../../bin/ferrite-server', import.meta.url).pathname;
-  return start('ferrite', process.execPath, [bin, '--port', String(port), '--bind', '127.0.0.1', '--memcached-port', '0', '--loglevel', 'warning', ...extra], port);
+  return start('ferrite', 0, process.execPath, [bin, '--port', String(port), '--bind', '127.0.0.1', '--memcached-port', '0', '--loglevel', 'warning', ...extra], port);
 }
 
 export async function startRedisProcess(extra: string[] = []): Promise<BenchServer> {
   const port = await freePort();
-  return start('redis', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra], port);
+  return start('redis', 1, 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra], port);
 }
