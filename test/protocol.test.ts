@@ -151,6 +151,38 @@ test('protocol: proto-max-bulk-len is enforced and configurable', async () => {
   }
 });
 
+test('protocol fuzz: random, malformed and truncated frames never hurt the server', async () => {
+  let seed = 12345;
+  const rand = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  const pieces = ['*', '$', '\r\n', '\n', '-1', '99999999999', '*2147483648', '$536870913', '0', '3', 'PING', 'SET', 'GET', '"', "'", '\\x4', ' ', '\0', '\xff', 'abc'];
+  const frame = (): string => {
+    let s = '';
+    const n = 1 + rand(12);
+    for (let i = 0; i < n; i++) s += pieces[rand(pieces.length)];
+    return s;
+  };
+  const before = process.memoryUsage().heapUsed;
+  for (let round = 0; round < 300; round++) {
+    const c = await RawClient.connect(ferrite.port);
+    c.send(frame() + frame() + frame());
+    // Some frames are incomplete on purpose: drop the connection halfway through.
+    if (round % 3 === 0) c.close();
+    else {
+      await c.waitFor(() => true, 50).catch(() => undefined);
+      c.close();
+    }
+  }
+  const probe = await RawClient.connect(ferrite.port);
+  assert.is(await probe.call('PING'), '+PONG\r\n');
+  probe.close();
+  (globalThis as { gc?: () => void }).gc?.();
+  // The server shares this process: its heap must not have grown by anything like the garbage sent.
+  assert.ok(process.memoryUsage().heapUsed - before < 64 * 1024 * 1024);
+});
+
 test('RESP3: HELLO 3 switches replies to RESP3 types', async () => {
   const c = await RawClient.connect(ferrite.port);
   const hello = await c.call('HELLO', '3');
