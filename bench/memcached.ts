@@ -2,10 +2,10 @@
 // same run: a set phase then a get phase, 50 concurrent connections each, alternating servers
 // (ferrite, memcached, memcached, ferrite) so drift in machine load affects both alike; the best of
 // the two runs per server is kept. The mix is the two phases' operations over their total time.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { freePort, startFerriteProcess, type BenchServer } from './servers.js';
+import { freePort, startFerriteProcess, startMemcachedProcess } from './servers.js';
 
 const CONCURRENCY = 50;
 
@@ -45,6 +45,7 @@ function best(a: Mix, b: Mix): Mix {
   };
 }
 
+/** Ferrite opens its memcached port just after the RESP one that startFerriteProcess waits for. */
 async function waitForPort(port: number): Promise<void> {
   for (let i = 0; i < 400; i++) {
     const ok = await new Promise<boolean>((resolve) => {
@@ -60,24 +61,6 @@ async function waitForPort(port: number): Promise<void> {
   throw new Error(`nothing listening on ${port}`);
 }
 
-/** Debian's memcached with one worker thread, 1 GiB of memory so nothing is evicted. */
-async function startMemcachedProcess(): Promise<BenchServer> {
-  const port = await freePort();
-  const user = process.getuid?.() === 0 ? ['-u', 'nobody'] : [];
-  const child = spawn('memcached', ['-p', String(port), '-l', '127.0.0.1', '-U', '0', '-t', '1', '-m', '1024', ...user], { stdio: 'ignore' });
-  await waitForPort(port);
-  return {
-    name: 'memcached',
-    port,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGKILL');
-      }),
-  };
-}
-
 function row(name: string, memcached: number, ferrite: number): string {
   return `| ${name} | ${Math.round(memcached)} | ${Math.round(ferrite)} | ${(ferrite / memcached).toFixed(2)} |`;
 }
@@ -87,7 +70,8 @@ export async function runMemcachedBench(quick: boolean): Promise<string> {
   const memcachedPort = await freePort();
   const [ferrite, memcached] = await Promise.all([
     startFerriteProcess(['--memcached-port', String(memcachedPort)]),
-    startMemcachedProcess(),
+    // 1 GiB so that memcached evicts nothing either.
+    startMemcachedProcess(['-m', '1024']),
   ]);
   try {
     await waitForPort(memcachedPort);

@@ -67,3 +67,11 @@ export async function startRedisProcess(extra: string[] = []): Promise<BenchServ
   const port = await freePort();
   return start('redis', 1, 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra], port);
 }
+
+/** Debian's memcached (`-t 1`: one worker thread) on the core redis-server would get. */
+export async function startMemcachedProcess(extra: string[] = []): Promise<BenchServer> {
+  const port = await freePort();
+  // memcached refuses to run as root unless told which user to become.
+  const user = process.getuid?.() === 0 ? ['-u', 'nobody'] : [];
+  return start('memcached', 1, 'memcached', ['-p', String(port), '-l', '127.0.0.1', '-U', '0', '-t', '1', ...user, ...extra], port);
+}

@@ -6,7 +6,7 @@ import memjs from 'memjs';
 import { Redis } from 'ioredis';
 import { BINARY_HEADER_LENGTH, BinaryOpcode, BinaryStatus, decodeBinaryHeader, encodeBinaryHeader } from '../src/protocol/memcached-binary.js';
 import { rejects } from './helpers/assert.js';
-import { RawClient } from './helpers/servers.js';
+import { RawClient, startMemcached } from './helpers/servers.js';
 import { startFerriteMemcached, type FerriteMemcached } from './helpers/memcached.js';
 
 let server: FerriteMemcached;
@@ -380,6 +380,77 @@ test('requirepass: SASL PLAIN with any user name and the password', async () => 
     other.close();
     bad.close();
     await locked.ferrite.close();
+  }
+});
+
+/** A frame as compared across servers: everything but the CAS value, which each server numbers. */
+function describe(f: Frame): string {
+  return `op=${f.opcode} status=${f.status} opaque=${f.opaque} cas=${f.cas === 0n ? '0' : 'set'} extras=${f.extras.toString('hex')} key=${f.key} value=${JSON.stringify(f.value)}`;
+}
+
+/** Sends a step followed by a no-op marker and returns the step's replies (or what came before a close). */
+async function binaryStep(session: Session, frames: Buffer[], marker: number): Promise<string[]> {
+  session.send(...frames, frame(BinaryOpcode.Noop, { opaque: marker }));
+  const out: string[] = [];
+  for (;;) {
+    const [reply] = await session.read(1).catch(() => [undefined]);
+    if (reply === undefined) return [...out, '<closed>'];
+    if (reply.opcode === BinaryOpcode.Noop && reply.opaque === marker) return out;
+    out.push(describe(reply));
+  }
+}
+
+test('binary frames: the same replies as Debian\'s memcached', async () => {
+  const steps: Buffer[][] = [
+    [frame(BinaryOpcode.Set, { key: 'a', extras: storeExtras(5, 0), value: 'hello', opaque: 1 })],
+    [frame(BinaryOpcode.Get, { key: 'a', opaque: 2 })],
+    [frame(BinaryOpcode.GetK, { key: 'a' })],
+    [frame(BinaryOpcode.Get, { key: 'nokey' })],
+    [frame(BinaryOpcode.GetK, { key: 'nokey' })],
+    [frame(BinaryOpcode.Add, { key: 'a', extras: storeExtras(0, 0), value: 'x' })],
+    [frame(BinaryOpcode.Replace, { key: 'nokey', extras: storeExtras(0, 0), value: 'x' })],
+    [frame(BinaryOpcode.Append, { key: 'nokey', value: 'x' })],
+    [frame(BinaryOpcode.Prepend, { key: 'a', value: '<' }), frame(BinaryOpcode.Get, { key: 'a' })],
+    [frame(BinaryOpcode.Delete, { key: 'nokey' })],
+    [frame(BinaryOpcode.Increment, { key: 'c', extras: counterExtras(1n, 10n, 0) })],
+    [frame(BinaryOpcode.Increment, { key: 'c', extras: counterExtras(5n, 10n, 0) })],
+    [frame(BinaryOpcode.Decrement, { key: 'c', extras: counterExtras(100n, 10n, 0) })],
+    [frame(BinaryOpcode.Increment, { key: 'nc', extras: counterExtras(1n, 10n, 0xffffffff) })],
+    [frame(BinaryOpcode.Increment, { key: 'a', extras: counterExtras(1n, 10n, 0) })],
+    [frame(BinaryOpcode.Touch, { key: 'a', extras: exptimeExtras(100) })],
+    [frame(BinaryOpcode.Touch, { key: 'nokey', extras: exptimeExtras(100) })],
+    [frame(BinaryOpcode.GAT, { key: 'a', extras: exptimeExtras(100) })],
+    [frame(BinaryOpcode.GATK, { key: 'a', extras: exptimeExtras(100) })],
+    [frame(BinaryOpcode.GAT, { key: 'nokey', extras: exptimeExtras(100) })],
+    [frame(BinaryOpcode.GATK, { key: 'nokey', extras: exptimeExtras(100) })],
+    [
+      frame(BinaryOpcode.SetQ, { key: 'q', extras: storeExtras(0, 0), value: 'v' }),
+      frame(BinaryOpcode.GetQ, { key: 'nokey' }),
+      frame(BinaryOpcode.GetKQ, { key: 'q' }),
+      frame(BinaryOpcode.DeleteQ, { key: 'nokey' }),
+      frame(BinaryOpcode.IncrementQ, { key: 'q', extras: counterExtras(1n, 0n, 0) }),
+      frame(BinaryOpcode.AddQ, { key: 'q', extras: storeExtras(0, 0), value: 'v' }),
+    ],
+    [frame(BinaryOpcode.Version)],
+    [frame(0x50)],
+    [frame(BinaryOpcode.SaslListMechs)],
+    [frame(BinaryOpcode.Set, { key: 'big', extras: storeExtras(0, 0), value: 'x'.repeat(2_000_000) }), frame(BinaryOpcode.Get, { key: 'big' })],
+    [frame(BinaryOpcode.Stat, { key: 'nosuch' })],
+    [frame(BinaryOpcode.Stat, { key: 'reset' })],
+    [frame(BinaryOpcode.Flush, { extras: exptimeExtras(0) }), frame(BinaryOpcode.Get, { key: 'a' })],
+    [frame(BinaryOpcode.FlushQ)],
+    [frame(BinaryOpcode.Get, { key: 'k', extras: exptimeExtras(0) })],
+  ];
+  const memcached = await startMemcached();
+  const sessions = await Promise.all([Session.open(memcached.port), Session.open(server.port)]);
+  try {
+    for (let i = 0; i < steps.length; i++) {
+      const [theirs, ours] = await Promise.all(sessions.map((session) => binaryStep(session, steps[i] ?? [], 1000 + i)));
+      assert.equal(ours, theirs, `step ${i}`);
+    }
+  } finally {
+    for (const session of sessions) session.close();
+    await memcached.close();
   }
 });
 

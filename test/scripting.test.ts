@@ -151,6 +151,16 @@ test('time stands still inside a script: a key does not expire while it runs', a
   });
 });
 
+test('a script’s write to a watched key makes the watcher’s EXEC fail', async () => {
+  await sameOnBoth((port) =>
+    withClients(port, 2, async ([a, b]) => [
+      await a.call('WATCH', 'watched'), await a.call('MULTI'), await a.call('SET', 'other', '1'),
+      await b.call('EVAL', "return redis.call('set', KEYS[1], 'x')", '1', 'watched'),
+      await a.call('EXEC'), await a.call('GET', 'other'),
+    ]),
+  );
+});
+
 test('MONITOR shows EVAL before the commands its script runs', async () => {
   await withClients(ferrite.port, 2, async ([monitor, c]) => {
     assert.is(await monitor.call('MONITOR'), '+OK\r\n');
@@ -238,11 +248,13 @@ test('clients blocked on keys a busy script wrote are served after it, not durin
   });
 });
 
-test('closing the server drops a suspended script', async () => {
+test('SHUTDOWN NOSAVE gets through while a script is busy, and the suspended script is dropped', async () => {
   const own = await startFerrite({ 'busy-reply-threshold': 10 });
   await withClients(own.port, 2, async ([a, b]) => {
     a.command('EVAL', LOOP_FOREVER, '0');
     await untilBusy(b, a);
+    b.command('SHUTDOWN', 'NOSAVE');
+    assert.is(await b.waitClosed(), '');
     await own.close();
     assert.is(own.server.state.busyError, null);
   });

@@ -64,7 +64,7 @@ export class Client {
   readonly shardChannels = new Set<string>();
 
   blocked: BlockState | null = null;
-  /** Set while the client waits for CLIENT PAUSE to end. */
+  /** Set while the client is held: waiting for CLIENT PAUSE to end, or for its own suspended script. */
   paused = false;
 
   replyMode: 'on' | 'off' | 'skip' = 'on';

@@ -402,7 +402,6 @@ export class MemcachedStore {
       this.counters.storeNoMemory++;
       return { result: NO_MEMORY, cas: 0n };
     }
-    const old = this.peekItem(request.key);
     switch (request.mode) {
       case 'set':
         return this.storeNew(request);
@@ -410,12 +409,12 @@ export class MemcachedStore {
         // A key holding another type is there all the same: add never overwrites it.
         return this.db.exists(request.key) ? notStored() : this.storeNew(request);
       case 'replace':
-        return old === undefined ? notStored() : this.storeNew(request);
+        return this.peekItem(request.key) === undefined ? notStored() : this.storeNew(request);
       case 'cas':
-        return this.storeCas(request, old);
+        return this.storeCas(request, this.peekItem(request.key));
       case 'append':
       case 'prepend':
-        return this.storeConcatenated(request, old);
+        return this.storeConcatenated(request, this.peekItem(request.key));
     }
   }
 

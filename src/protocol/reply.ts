@@ -45,6 +45,7 @@ interface Latin1Buffer extends Buffer {
 /** Strings longer than this go out as their own chunk instead of being copied into the buffer. */
 const LARGE_STRING = 16 * 1024;
 const INITIAL_BUFFER = 16 * 1024;
+const EMPTY = Buffer.alloc(0) as Latin1Buffer;
 
 /**
  * Renders replies straight into a byte buffer; the connection takes the pending chunks once per read
@@ -54,7 +55,8 @@ const INITIAL_BUFFER = 16 * 1024;
 export class RespWriter implements Reply {
   resp: 2 | 3 = 2;
   onError: ErrorListener | undefined;
-  private buf = Buffer.allocUnsafe(INITIAL_BUFFER) as Latin1Buffer;
+  /** Allocated on the first write, so idle clients (and a script's client) cost no buffer. */
+  private buf = EMPTY;
   private used = 0;
   /** Finished pieces before `buf`: earlier buffers and large strings, in order. */
   private chunks: (Buffer | string)[] = [];
