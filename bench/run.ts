@@ -24,6 +24,7 @@ const parts: Part[] = [
 /** Optional parts contributed by other modules, loaded if present in this build. */
 const optional: [string, string, string][] = [
   ['request-parser', './request-parser.js', 'runRequestParserBench'],
+  ['list-deque', './list-deque.js', 'runListDequeBench'],
   ['zset-index', './zset-index.js', 'runZsetIndexBench'],
   ['zset-rank', './zset-rank.js', 'runZsetRankBench'],
   ['pubsub', './pubsub.js', 'runPubsubBench'],

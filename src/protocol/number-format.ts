@@ -26,20 +26,3 @@ function trimZeros(s: string): string {
   if (s.charCodeAt(end - 1) === 46) end--;
   return s.slice(0, end);
 }
-
-/**
- * Redis' ld2string(LD_STR_HUMAN) for INCRBYFLOAT/HINCRBYFLOAT: fixed notation, no exponent, trailing
- * zeros removed. Redis computes in long double; we compute in double and print the shortest decimal
- * that round-trips, which gives the same text for the values people actually add (10.5 + 0.1 = "10.6").
- */
-export function formatHumanFloat(d: number): string {
-  if (Object.is(d, -0)) return '0';
-  const s = String(d);
-  if (s.indexOf('e') === -1) return s;
-  const abs = Math.abs(d);
-  if (abs < 1) {
-    // Below 1e-7 JS switches to exponent form; Redis prints 17 decimals and drops the rest.
-    return trimZeros(d.toFixed(17)).replace(/^-0$/, '0');
-  }
-  return BigInt(Math.trunc(d)).toString();
-}
