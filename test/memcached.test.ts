@@ -434,4 +434,19 @@ test('requirepass: text clients authenticate as memcached -Y clients do', async 
   }
 });
 
+test('memcached commands wait while clients are paused, like RESP clients', async () => {
+  const c = await RawClient.connect(server.port);
+  try {
+    assert.is(await redis.call('CLIENT', 'PAUSE', '100000', 'WRITE'), 'OK');
+    c.send('set paused 0 0 1\r\nx\r\n');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.is(c.pending(), '');
+    assert.is(await redis.call('CLIENT', 'UNPAUSE'), 'OK');
+    assert.is(await c.readUntil('\r\n'), 'STORED\r\n');
+    assert.is(await redis.get('paused'), 'x');
+  } finally {
+    c.close();
+  }
+});
+
 test.run();

@@ -105,6 +105,9 @@ export class MemcachedConnection implements ConnectionStats {
   private textOut = '';
   private binaryOut: Buffer[] = [];
   private closed = false;
+  /** Input that arrived while the server must not run commands (a suspended script, CLIENT PAUSE). */
+  private held: Buffer[] = [];
+  private retry: NodeJS.Timeout | undefined;
 
   constructor(
     readonly id: number,
@@ -129,8 +132,38 @@ export class MemcachedConnection implements ConnectionStats {
     return this.services.store;
   }
 
+  /**
+   * memcached commands bypass the RESP gate, so they wait here while a script is suspended (its
+   * atomicity) or clients are paused: memcached has no BUSY reply, a held client just waits, as
+   * RESP clients do under CLIENT PAUSE.
+   */
+  private mustWait(): boolean {
+    const state = this.services.state;
+    return state.busyError !== null || state.pause.until > Date.now();
+  }
+
+  private hold(chunk: Buffer): void {
+    this.held.push(chunk);
+    this.socket.pause();
+    if (this.retry !== undefined) return;
+    const again = (): void => {
+      if (this.closed) return;
+      if (this.mustWait()) {
+        this.retry = setTimeout(again, 5);
+        return;
+      }
+      this.retry = undefined;
+      const chunks = this.held;
+      this.held = [];
+      this.socket.resume();
+      for (const c of chunks) this.onData(c);
+    };
+    this.retry = setTimeout(again, 5);
+  }
+
   private onData(chunk: Buffer): void {
     if (this.closed) return;
+    if (this.held.length > 0 || this.mustWait()) return this.hold(chunk);
     this.store.counters.bytesRead += chunk.length;
     this.lastCommandAt = Date.now();
     const protocol = (this.protocol ??= this.negotiate(chunk[0] ?? 0));
