@@ -236,7 +236,7 @@ export class FerriteServer implements ServerControl {
   shutdown(options: { save?: boolean; now?: boolean; force?: boolean }): string | undefined {
     if (this.state.busyError !== null && options.save !== false) return this.state.busyError;
     this.log.warning('User requested shutdown...');
-    void options;
+    // SAVE/NOSAVE/NOW/FORCE only matter once there is persistence to save to.
     this.log.warning('Ferrite is now ready to exit, bye bye...');
     setImmediate(() => {
       void this.close().then(() => this.onShutdown?.());
