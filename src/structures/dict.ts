@@ -18,7 +18,8 @@ export function hashKey(key: string): number {
     h ^= key.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  return h >>> 0;
+  // Signed, so it stays a small integer (an unsigned one above 2^31 would be a boxed heap number per entry).
+  return h | 0;
 }
 
 function reverseBits32(v: number): number {

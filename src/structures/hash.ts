@@ -12,7 +12,7 @@ export class HashField implements DictEntry {
 }
 
 /** A HashField object (4 fields, boxed hash); its table slot is counted with the hash (values.ts). */
-const FIELD_OVERHEAD = 72;
+const FIELD_OVERHEAD = 64;
 
 function fieldBytes(field: string, value: string): number {
   return FIELD_OVERHEAD + stringBytes(field.length) + stringBytes(value.length);

@@ -12,7 +12,7 @@ export class SetMember implements DictEntry {
 }
 
 /** A SetMember object (3 fields, boxed hash); its table slot is counted with the set (values.ts). */
-const MEMBER_OVERHEAD = 64;
+const MEMBER_OVERHEAD = 56;
 const CANONICAL_INT = /^(0|-?[1-9][0-9]{0,18})$/;
 const INT64_MAX = '9223372036854775807';
 const INT64_MIN_MAGNITUDE = '9223372036854775808';

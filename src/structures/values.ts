@@ -23,8 +23,8 @@ export function stringOf(v: StringValue): string {
 // (docs/decisions.md, "Memory accounting"). Collections keep their elements' bytes in `bytes`
 // (element object plus strings); the table indexing them is added here from their length.
 
-/** A KeyEntry (136 bytes with its boxed `lru` and `hash`) plus its share of the keyspace's Map and buckets at 3/4 load. */
-export const KEY_OVERHEAD = 184;
+/** A KeyEntry (with its boxed `lru`; the hash is a small integer) plus its share of the keyspace's Map and buckets at 3/4 load. */
+export const KEY_OVERHEAD = 172;
 /** A TTL: the boxed `expireAt` and the key's slot in the database's volatile array. */
 export const EXPIRE_OVERHEAD = 26;
 /** An integer beyond V8's 32-bit small integers is a boxed HeapNumber. */

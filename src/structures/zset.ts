@@ -13,7 +13,7 @@ export class ZSetMember implements DictEntry {
 }
 
 /** A ZSetMember (boxed hash and score) plus its B+ tree entry; its table slot is counted with the zset (values.ts). */
-const MEMBER_OVERHEAD = 151;
+const MEMBER_OVERHEAD = 143;
 
 function memberBytes(member: string): number {
   return MEMBER_OVERHEAD + stringBytes(member.length);
