@@ -10,21 +10,11 @@ import {
   bitCount, bitfieldGet, bitfieldIncrBy, bitfieldSet, bitOp, bitPos, getBit, parseBitfieldOffset,
   parseBitfieldType, setBit, type BitfieldOverflow, type BitfieldType, type BitOperation, type BitUnit,
 } from '../src/structures/bitops.js';
+import { mulberry32 as makeRandom } from './helpers/random.js';
 
 const SEED = Number(process.env.BITOPS_SEED ?? Math.floor(Math.random() * 2 ** 31));
 console.log(`bitops seed: ${SEED} (set BITOPS_SEED to replay)`);
 
-// mulberry32: small, seedable, good enough to spread test cases.
-function makeRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = makeRandom(SEED);
 const int = (n: number): number => Math.floor(random() * n);
 const between = (lo: number, hi: number): number => lo + int(hi - lo + 1);

@@ -7,6 +7,7 @@ import net from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { HLL_INVALID, HllError, hllAdd, hllCount, hllMerge, isHll } from '../src/structures/hyperloglog.js';
+import { mulberry32 as random } from './helpers/random.js';
 
 const DEFAULT_SPARSE_MAX_BYTES = 3000;
 const HEADER_SIZE = 16;
@@ -178,17 +179,6 @@ function encodingOf(key: string): number {
   return value.charCodeAt(4);
 }
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomBinary(rand: () => number, maxLength: number): string {
   const length = Math.floor(rand() * (maxLength + 1));

@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import type { RunningServer } from '../src/index.js';
 import { EXPIRE_OVERHEAD } from '../src/structures/values.js';
 import { startFerrite } from './helpers/servers.js';
+import { mulberry32 as prng } from './helpers/random.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -33,15 +34,6 @@ type Kind = 'string' | 'int' | 'ttl' | 'hash' | 'set' | 'zset' | 'list';
 /** The mixed load: four in ten keys plain strings, the rest integers, strings with a TTL and small collections. */
 const MIX: readonly Kind[] = ['string', 'string', 'string', 'string', 'int', 'ttl', 'hash', 'set', 'zset', 'list'];
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Generator {
   private readonly random = prng(7);

@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { Redis } from 'ioredis';
 import type { RunningServer } from '../src/index.js';
 import { differential, RawClient, startFerrite, startRedis, type ExternalServer } from './helpers/servers.js';
+import { mulberry32 as prng } from './helpers/random.js';
 
 let redis: ExternalServer;
 let ferrite: RunningServer;
@@ -129,16 +130,6 @@ test('COMMAND GETKEYS: the sorted key and the last STORE key, option arguments s
 
 // ---- a seeded random corpus ----
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NUMBERS = ['0', '1', '-1', '2', '2.5', '-3.75', '10', '100', '1e3', '0.1', '007', '3.0', 'inf', '-inf', '42'];
 

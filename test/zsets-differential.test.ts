@@ -8,6 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RunningServer } from '../src/index.js';
 import { differential, RawClient, startFerrite, startRedis, type ExternalServer } from './helpers/servers.js';
+import { mulberry32 as prng } from './helpers/random.js';
 
 let redis: ExternalServer;
 let ferrite: RunningServer;
@@ -20,17 +21,6 @@ test.after(async () => {
   await Promise.all([ferrite?.close(), redis?.close()]);
 });
 
-/** mulberry32: a small seeded PRNG, so a failing corpus can be regenerated exactly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Gen {
   constructor(readonly next: () => number) {}
