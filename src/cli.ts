@@ -2,7 +2,7 @@
 // --name starts a directive and the words after it are its arguments (so `--save 900 1` works).
 import { readFileSync } from 'node:fs';
 import { Config, ConfigError } from './config.js';
-import { FERRITE_VERSION, REDIS_COMPAT_VERSION } from './commands/server-context.js';
+import { FERRITE_VERSION, REDIS_COMPAT_VERSION } from './engine/server-context.js';
 
 export type CliResult = { config: Config } | { exit: number; output: string };
 

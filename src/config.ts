@@ -4,7 +4,7 @@
 import { chdir } from 'node:process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { REDIS_COMPAT_VERSION, type ConfigAccess } from './commands/server-context.js';
+import { REDIS_COMPAT_VERSION, type ConfigAccess } from './engine/server-context.js';
 import { FERRITE_OPTIONS, LLONG_MAX, LLONG_MAX_TEXT, REDIS_OPTIONS, type OptionSpec } from './config-options.js';
 import { splitArgs } from './protocol/request-parser.js';
 import { globMatch } from './structures/glob.js';

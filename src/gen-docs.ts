@@ -1,6 +1,6 @@
 // `npm run docs`: writes docs/commands.md from the command table.
 import { writeFileSync } from 'node:fs';
-import { CommandTable } from './commands/command-table.js';
+import { CommandTable } from './engine/command-table.js';
 import { renderCommandsMarkdown } from './commands/commands-markdown.js';
 import { ALL_COMMANDS } from './commands/registry.js';
 

@@ -1,7 +1,7 @@
 // Logging in redis-server's format: "pid:role dd Mon yyyy hh:mm:ss.mmm <level-char> message",
 // to stdout or to `logfile`, filtered by `loglevel`.
 import { appendFileSync } from 'node:fs';
-import type { Logger } from './commands/server-context.js';
+import type { Logger } from './engine/server-context.js';
 
 const LEVELS = ['debug', 'verbose', 'notice', 'warning', 'nothing'] as const;
 const MARKS = ['.', '-', '*', '#'];

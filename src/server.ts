@@ -2,15 +2,15 @@
 // the listeners, and the timers (active expiry, client timeouts, statistics) that make a server.
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { existsSync, unlinkSync } from 'node:fs';
-import { CommandTable } from './commands/command-table.js';
-import { Dispatcher } from './commands/dispatch.js';
-import { KeyspaceEvents } from './commands/keyspace-events.js';
-import { KeyspaceNotifier } from './commands/notifications.js';
-import { attachPubSub } from './commands/pubsub-registry.js';
+import { CommandTable } from './engine/command-table.js';
+import { Dispatcher } from './engine/dispatch.js';
+import { KeyspaceEvents } from './engine/keyspace-events.js';
+import { KeyspaceNotifier } from './engine/notifications.js';
+import { attachPubSub } from './engine/pubsub-registry.js';
 import { ALL_COMMANDS } from './commands/registry.js';
-import { Scripting } from './commands/script-runner.js';
-import { FERRITE_VERSION, REDIS_COMPAT_VERSION, ServerState, type ServerControl } from './commands/server-context.js';
-import { attachWatches } from './commands/watch.js';
+import { Scripting } from './engine/script-runner.js';
+import { FERRITE_VERSION, REDIS_COMPAT_VERSION, ServerState, type ServerControl } from './engine/server-context.js';
+import { attachWatches } from './engine/watch.js';
 import { Config } from './config.js';
 import { ServerLog } from './log.js';
 import { Connection } from './network/connection.js';

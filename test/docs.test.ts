@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { CommandTable } from '../src/commands/command-table.js';
+import { CommandTable } from '../src/engine/command-table.js';
 import { renderCommandsMarkdown } from '../src/commands/commands-markdown.js';
 import { ALL_COMMANDS } from '../src/commands/registry.js';
 

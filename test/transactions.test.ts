@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Redis } from 'ioredis';
-import { Client } from '../src/commands/client.js';
+import { Client } from '../src/engine/client.js';
 import type { RunningServer } from '../src/index.js';
 import { differential, startFerrite, startRedis, type ExternalServer } from './helpers/servers.js';
 import { quiet, runSessions, send, sleep, type Step } from './helpers/sessions.js';

@@ -2,7 +2,7 @@
 // Functions ending in OrReply write Redis' error to the reply and return undefined on failure,
 // so handlers read top to bottom with one early return per failure.
 import type { Reply } from '../protocol/reply.js';
-import * as E from './errors.js';
+import * as E from '../engine/errors.js';
 
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;

@@ -9,9 +9,9 @@ import {
 } from '../structures/bitops.js';
 import { stringOf } from '../structures/values.js';
 import { intOrReply, is, parseInt64 } from './args.js';
-import * as E from './errors.js';
+import * as E from '../engine/errors.js';
 import { readStringOrReply, writeStringOrReply } from './lookup.js';
-import type { CommandContext, CommandSpec } from './types.js';
+import type { CommandContext, CommandSpec } from '../engine/types.js';
 
 const BIT_OFFSET_ERROR = 'ERR bit offset is not an integer or out of range';
 const BIT_VALUE_ERROR = 'ERR bit is not an integer or out of range';

@@ -1,9 +1,9 @@
 // CLIENT: connection introspection and control (ID, SETNAME, LIST, KILL, PAUSE, REPLY, UNBLOCK...).
-import type { Client } from './client.js';
+import type { Client } from '../engine/client.js';
 import { is, parseInteger } from './args.js';
-import * as E from './errors.js';
+import * as E from '../engine/errors.js';
 import { helpReply } from './keys.js';
-import type { CommandContext, CommandSpec } from './types.js';
+import type { CommandContext, CommandSpec } from '../engine/types.js';
 
 function flagsOf(c: Client): string {
   let f = '';

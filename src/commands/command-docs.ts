@@ -1,10 +1,10 @@
 // COMMAND and its subcommands, all derived from the command table.
 import { globMatch } from '../structures/glob.js';
-import { aclCategories, keyIndexes } from './command-table.js';
+import { aclCategories, keyIndexes } from '../engine/command-table.js';
 import { is } from './args.js';
-import * as E from './errors.js';
+import * as E from '../engine/errors.js';
 import { helpReply } from './keys.js';
-import type { CommandContext, CommandSpec } from './types.js';
+import type { CommandContext, CommandSpec } from '../engine/types.js';
 
 function commandInfo(ctx: CommandContext, spec: CommandSpec): void {
   const r = ctx.reply;

@@ -1,6 +1,6 @@
 // docs/commands.md, rendered from the command table so the documentation can't drift from the code.
-import { aclCategories, type CommandTable } from './command-table.js';
-import type { CommandSpec } from './types.js';
+import { aclCategories, type CommandTable } from '../engine/command-table.js';
+import type { CommandSpec } from '../engine/types.js';
 
 function row(spec: CommandSpec): string {
   const [first, last, step] = spec.keys ?? [0, 0, 0];

@@ -1,9 +1,9 @@
 // Connection commands: PING, ECHO, QUIT, RESET, AUTH, HELLO.
 import { timingSafeEqual } from 'node:crypto';
 import { is, parseInteger } from './args.js';
-import * as E from './errors.js';
-import { REDIS_COMPAT_VERSION } from './server-context.js';
-import type { CommandContext, CommandSpec } from './types.js';
+import * as E from '../engine/errors.js';
+import { REDIS_COMPAT_VERSION } from '../engine/server-context.js';
+import type { CommandContext, CommandSpec } from '../engine/types.js';
 
 function ping(ctx: CommandContext, argv: string[]): void {
   if (argv.length > 2) return ctx.reply.error(E.wrongArity('ping'));

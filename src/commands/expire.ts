@@ -1,8 +1,8 @@
 // Key expiry commands (Redis expire.c): EXPIRE family with NX/XX/GT/LT, TTL family, PERSIST.
 // Relative times are propagated as PEXPIREAT so replicas and the AOF agree on the instant.
 import { parseInteger } from './args.js';
-import * as E from './errors.js';
-import type { CommandContext, CommandSpec } from './types.js';
+import * as E from '../engine/errors.js';
+import type { CommandContext, CommandSpec } from '../engine/types.js';
 
 type Unit = 'EX' | 'PX' | 'EXAT' | 'PXAT';
 

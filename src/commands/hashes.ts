@@ -1,12 +1,12 @@
 // Hash commands (Redis t_hash.c): fields and values, counters, random fields and HSCAN.
 import { HashValue, type HashEncodingLimits, type HashField } from '../structures/hash.js';
 import { is, parseInt64, rangedIntOrReply } from './args.js';
-import * as E from './errors.js';
+import * as E from '../engine/errors.js';
 import { readTypedOrReply, writeTypedOrReply } from './lookup.js';
 import { addLongDouble, formatLongDouble, isOverflow, parseLongDouble, type LongDouble } from './long-double.js';
 import { parseCursorOrReply, scanOptionsOrReply, scanReply, type ScanSource } from './scan.js';
 import { emptyScan, sampleDistinct } from './sets.js';
-import type { CommandContext, CommandSpec } from './types.js';
+import type { CommandContext, CommandSpec } from '../engine/types.js';
 
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;

@@ -4,9 +4,9 @@
 // PFSELFTEST are not offered: both inspect internals the structure keeps private.
 import { hllAdd, hllCount, HllError, hllMerge } from '../structures/hyperloglog.js';
 import { stringOf } from '../structures/values.js';
-import { WRONGTYPE } from './errors.js';
+import { WRONGTYPE } from '../engine/errors.js';
 import { writeStringOrReply } from './lookup.js';
-import type { CommandContext, CommandSpec } from './types.js';
+import type { CommandContext, CommandSpec } from '../engine/types.js';
 
 function sparseMaxBytes(ctx: CommandContext): number {
   return ctx.server.config.getNumber('hll-sparse-max-bytes');

@@ -4,9 +4,9 @@ import { cpuUsage, memoryUsage } from 'node:process';
 import { totalmem } from 'node:os';
 import { formatDouble } from '../protocol/number-format.js';
 import { memoryOverhead } from './memory.js';
-import { scriptingOf } from './script-runner.js';
-import { FERRITE_VERSION, REDIS_COMPAT_VERSION, type ServerState } from './server-context.js';
-import type { CommandContext, CommandSpec } from './types.js';
+import { scriptingOf } from '../engine/script-runner.js';
+import { FERRITE_VERSION, REDIS_COMPAT_VERSION, type ServerState } from '../engine/server-context.js';
+import type { CommandContext, CommandSpec } from '../engine/types.js';
 
 type Fields = [string, string | number][];
 

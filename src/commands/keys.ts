@@ -4,9 +4,9 @@ import { lfuDecayed } from '../structures/eviction.js';
 import { globMatch, isLiteralPattern } from '../structures/glob.js';
 import { cloneValue, typeName, type RedisValue } from '../structures/values.js';
 import { is, parseInteger } from './args.js';
-import * as E from './errors.js';
+import * as E from '../engine/errors.js';
 import { parseCursorOrReply, scanOptionsOrReply, scanReply } from './scan.js';
-import type { CommandContext, CommandSpec } from './types.js';
+import type { CommandContext, CommandSpec } from '../engine/types.js';
 
 function del(ctx: CommandContext, argv: string[]): void {
   let n = 0;

@@ -4,9 +4,9 @@
 import type { Reply } from '../protocol/reply.js';
 import { ListValue } from '../structures/list.js';
 import { intOrReply, is, normalizeRange, parseInteger, rangedIntOrReply, timeoutOrReply } from './args.js';
-import * as E from './errors.js';
+import * as E from '../engine/errors.js';
 import { readTypedOrReply, writeTypedOrReply } from './lookup.js';
-import type { CommandContext, CommandSpec } from './types.js';
+import type { CommandContext, CommandSpec } from '../engine/types.js';
 
 /** Redis' LIST_HEAD (LEFT) and LIST_TAIL (RIGHT). */
 type End = 'head' | 'tail';

@@ -5,8 +5,8 @@ import type { HashValue } from '../structures/hash.js';
 import type { SetValue } from '../structures/set.js';
 import type { ZSetValue } from '../structures/zset.js';
 import type { RedisValue } from '../structures/values.js';
-import { WRONGTYPE } from './errors.js';
-import type { CommandContext } from './types.js';
+import { WRONGTYPE } from '../engine/errors.js';
+import type { CommandContext } from '../engine/types.js';
 
 type Collections = { list: ListValue; hash: HashValue; set: SetValue; zset: ZSetValue };
 

@@ -6,11 +6,11 @@ import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import { memoryUsage } from 'node:process';
 import { EXPIRE_OVERHEAD, KEY_OVERHEAD } from '../structures/values.js';
 import { parseInteger } from './args.js';
-import * as E from './errors.js';
+import * as E from '../engine/errors.js';
 import { helpReply } from './keys.js';
-import { scriptingOf } from './script-runner.js';
-import type { ServerState } from './server-context.js';
-import type { CommandContext, CommandSpec } from './types.js';
+import { scriptingOf } from '../engine/script-runner.js';
+import type { ServerState } from '../engine/server-context.js';
+import type { CommandContext, CommandSpec } from '../engine/types.js';
 
 const MEMORY_HELP = [
   'MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',

@@ -2,8 +2,8 @@
 // Replies to (un)subscribing are push frames in RESP3 and arrays in RESP2, one per name, in Redis'
 // shape: [kind, name, count]; the registry does the fan-out.
 import { helpReply } from './keys.js';
-import { subscriptionsOf, type SubscriptionKind } from './pubsub-registry.js';
-import type { CommandContext, CommandSpec } from './types.js';
+import { subscriptionsOf, type SubscriptionKind } from '../engine/pubsub-registry.js';
+import type { CommandContext, CommandSpec } from '../engine/types.js';
 
 /** Redis counts channels and patterns together, and shard channels on their own. */
 function subscriptionCount(ctx: CommandContext, kind: SubscriptionKind): number {

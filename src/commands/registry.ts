@@ -17,7 +17,7 @@ import { setCommands } from './sets.js';
 import { sortCommands } from './sort.js';
 import { stringCommands } from './strings.js';
 import { transactionCommands } from './transactions.js';
-import type { CommandSpec } from './types.js';
+import type { CommandSpec } from '../engine/types.js';
 import { zsetCommands } from './zsets.js';
 
 export const ALL_COMMANDS: readonly (readonly CommandSpec[])[] = [

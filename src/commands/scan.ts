@@ -2,8 +2,8 @@
 // bounded work per call (at most COUNT*10 buckets) and its guarantee, which the Dict cursor provides.
 import { globMatch } from '../structures/glob.js';
 import { is, parseInteger } from './args.js';
-import * as E from './errors.js';
-import type { CommandContext } from './types.js';
+import * as E from '../engine/errors.js';
+import type { CommandContext } from '../engine/types.js';
 
 export interface ScanSource {
   /** Visits one cursor step; returns the next cursor (0 = done). */

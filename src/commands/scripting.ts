@@ -1,10 +1,10 @@
 // EVAL, EVALSHA, their _RO variants and SCRIPT (Redis eval.c): argument handling and the script
 // cache's commands. Running a script is script-runner.ts's job.
 import { is, parseInteger } from './args.js';
-import * as E from './errors.js';
+import * as E from '../engine/errors.js';
 import { helpReply } from './keys.js';
-import { scriptingOf } from './script-runner.js';
-import type { CommandContext, CommandSpec } from './types.js';
+import { scriptingOf } from '../engine/script-runner.js';
+import type { CommandContext, CommandSpec } from '../engine/types.js';
 
 const NOSCRIPT = 'NOSCRIPT No matching script. Please use EVAL.';
 

@@ -1,8 +1,8 @@
 // Server commands: CONFIG, TIME, LASTSAVE, SHUTDOWN, MONITOR, SLOWLOG, LATENCY, DEBUG.
 import { parseInteger } from './args.js';
-import * as E from './errors.js';
+import * as E from '../engine/errors.js';
 import { helpReply } from './keys.js';
-import type { CommandContext, CommandSpec } from './types.js';
+import type { CommandContext, CommandSpec } from '../engine/types.js';
 
 function configGet(ctx: CommandContext, argv: string[]): void {
   const seen = new Map<string, string>();

@@ -3,10 +3,10 @@
 // Redis builds them, so their encoding and (for intsets) their order match.
 import { SetValue, type SetEncodingLimits } from '../structures/set.js';
 import { is, parseInteger, rangedIntOrReply } from './args.js';
-import * as E from './errors.js';
+import * as E from '../engine/errors.js';
 import { readTypedOrReply, writeTypedOrReply } from './lookup.js';
 import { parseCursorOrReply, scanOptionsOrReply, scanReply, type ScanSource } from './scan.js';
-import type { CommandContext, CommandSpec } from './types.js';
+import type { CommandContext, CommandSpec } from '../engine/types.js';
 
 const LONG_MAX = 9223372036854775807n;
 /** SPOP with a count keeps the rest instead of popping when it takes all but a fifth (Redis' SPOP_MOVE_STRATEGY_MUL). */

@@ -6,8 +6,8 @@ import type { SetValue } from '../structures/set.js';
 import { stringOf } from '../structures/values.js';
 import type { ZSetValue } from '../structures/zset.js';
 import { is, parseInteger, strtod } from './args.js';
-import * as E from './errors.js';
-import type { CommandContext, CommandSpec } from './types.js';
+import * as E from '../engine/errors.js';
+import type { CommandContext, CommandSpec } from '../engine/types.js';
 
 type Sortable = ListValue | SetValue | ZSetValue;
 

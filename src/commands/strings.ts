@@ -3,9 +3,9 @@ import { MAX_STRING_LENGTH } from '../protocol/request-parser.js';
 import { encodeString, stringOf, type StringValue } from '../structures/values.js';
 import { expireOptionsOrReply, intOrReply, parseInt64, type ExpireOptions } from './args.js';
 import { incrementFloatText } from './long-double.js';
-import * as E from './errors.js';
+import * as E from '../engine/errors.js';
 import { readStringOrReply, writeStringOrReply } from './lookup.js';
-import type { CommandContext, CommandSpec } from './types.js';
+import type { CommandContext, CommandSpec } from '../engine/types.js';
 
 const SET_OPTIONS = new Set(['NX', 'XX', 'GET', 'KEEPTTL', 'EX', 'PX', 'EXAT', 'PXAT']);
 const GETEX_OPTIONS = new Set(['EX', 'PX', 'EXAT', 'PXAT', 'PERSIST']);

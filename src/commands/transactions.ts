@@ -1,47 +1,14 @@
 // Transactions (Redis multi.c): MULTI opens a queue (the gate in dispatch.ts queues and replies
 // QUEUED, and flags a rejected command), EXEC runs the queue through the one command path as one
 // atomic step, DISCARD drops it; WATCH/UNWATCH manage the optimistic locks kept in watch.ts.
-import type { QueuedCommand } from './client.js';
-import { hasFlag } from './command-table.js';
-import { CallContext } from './dispatch.js';
-import * as E from './errors.js';
-import type { PropagationSink, ServerState } from './server-context.js';
-import type { CommandContext, CommandSpec } from './types.js';
+import type { QueuedCommand } from '../engine/client.js';
+import { hasFlag } from '../engine/command-table.js';
+import { CallContext } from '../engine/dispatch.js';
+import * as E from '../engine/errors.js';
+import { propagateAtomically } from '../engine/propagate-unit.js';
+import type { CommandContext, CommandSpec } from '../engine/types.js';
 
 const EXECABORT = 'EXECABORT Transaction discarded because of previous errors.';
-
-/** Sinks that capture a transaction's effects; a nested unit (a script inside EXEC) joins the outer one. */
-const capturing = new WeakSet<PropagationSink>();
-
-/**
- * Runs `run` and propagates the writes it made as one unit, like Redis 7.0's propagatePendingCommands:
- * a single effect as it is, several wrapped in MULTI ... EXEC, MULTI carrying the first effect's
- * database so that its SELECT comes before it.
- */
-export function propagateAtomically(server: ServerState, run: () => void): void {
-  const sinks = server.sinks;
-  if (sinks.length === 0 || sinks.some((s) => capturing.has(s))) return run();
-  const effects: [db: number, argv: string[]][] = [];
-  const capture: PropagationSink = (db, argv) => void effects.push([db, argv]);
-  capturing.add(capture);
-  const real = sinks.splice(0, sinks.length, capture);
-  try {
-    run();
-  } finally {
-    // A sink attached while running (CONFIG SET appendonly yes inside the transaction) stays attached.
-    const added = sinks.filter((s) => s !== capture);
-    sinks.splice(0, sinks.length, ...real, ...added);
-    emitAsUnit(server, effects);
-  }
-}
-
-function emitAsUnit(server: ServerState, effects: [number, string[]][]): void {
-  if (effects.length === 0) return;
-  if (effects.length === 1) return server.propagate(effects[0][0], effects[0][1]);
-  server.propagate(effects[0][0], ['MULTI']);
-  for (const [db, argv] of effects) server.propagate(db, argv);
-  server.propagate(effects[effects.length - 1][0], ['EXEC']);
-}
 
 /** EXEC re-enters the dispatcher with the caller's own context; only the dispatcher runs it. */
 function callContext(ctx: CommandContext): CallContext {

@@ -7,7 +7,7 @@ import type { Reply } from '../protocol/reply.js';
 import type { ZSetValue } from '../structures/zset.js';
 import type { LexBound, ScoreBound } from '../structures/zset-index.js';
 import { is, normalizeRange, parseInteger, strtod } from './args.js';
-import * as E from './errors.js';
+import * as E from '../engine/errors.js';
 
 export const NOT_FLOAT_RANGE = 'ERR min or max is not a float';
 export const NOT_LEX_RANGE = 'ERR min or max not valid string range item';

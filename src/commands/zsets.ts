@@ -8,11 +8,11 @@ import { formatDouble } from '../protocol/number-format.js';
 import type { SetValue } from '../structures/set.js';
 import { ZSetValue, type ZSetEncodingLimits, type ZSetMember } from '../structures/zset.js';
 import { intOrReply, is, normalizeRange, parseInteger, rangedIntOrReply, timeoutOrReply } from './args.js';
-import * as E from './errors.js';
+import * as E from '../engine/errors.js';
 import { readTypedOrReply, writeTypedOrReply } from './lookup.js';
 import { parseCursorOrReply, scanOptionsOrReply, scanReply, type ScanSource } from './scan.js';
 import { sampleDistinct } from './sets.js';
-import type { CommandContext, CommandSpec } from './types.js';
+import type { CommandContext, CommandSpec } from '../engine/types.js';
 import {
   lexRangeOrReply, rangeQueryOrReply, rankWindow, scoreOrReply, scoreRangeOrReply, windowSize,
   type RangeForm, type RankWindow,

@@ -1,8 +1,8 @@
 // One RESP client connection: bytes in → parser → dispatch → replies gathered → one write per batch.
 import type { Socket } from 'node:net';
-import { Client, type ClientTransport } from '../commands/client.js';
-import type { Dispatcher } from '../commands/dispatch.js';
-import type { ServerState } from '../commands/server-context.js';
+import { Client, type ClientTransport } from '../engine/client.js';
+import type { Dispatcher } from '../engine/dispatch.js';
+import type { ServerState } from '../engine/server-context.js';
 import { ProtocolError, RequestParser } from '../protocol/request-parser.js';
 import { enforceOutputLimit } from './output-limits.js';
 

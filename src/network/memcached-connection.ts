@@ -9,8 +9,8 @@
 // name is not checked (Ferrite has only Redis' default user).
 import { timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { NO_MEMORY, type ItemHit, type MemcachedStore, type StoreOutcome } from '../commands/memcached-store.js';
-import type { ServerState } from '../commands/server-context.js';
+import { NO_MEMORY, type ItemHit, type MemcachedStore, type StoreOutcome } from '../engine/memcached-store.js';
+import type { ServerState } from '../engine/server-context.js';
 import {
   BinaryStatus,
   MemcachedBinaryParser,

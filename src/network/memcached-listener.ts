@@ -1,10 +1,10 @@
 // The memcached front end: a TCP listener beside the RESP one, its connections, and the storage layer
 // they share over database 0. src/server.ts starts it when memcached-port is not 0.
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
-import type { Notifier } from '../commands/dispatch.js';
-import type { KeyspaceEvents } from '../commands/keyspace-events.js';
-import { MemcachedStore } from '../commands/memcached-store.js';
-import type { ConfigAccess, ServerState } from '../commands/server-context.js';
+import type { Notifier } from '../engine/dispatch.js';
+import type { KeyspaceEvents } from '../engine/keyspace-events.js';
+import { MemcachedStore } from '../engine/memcached-store.js';
+import type { ConfigAccess, ServerState } from '../engine/server-context.js';
 import { MemcachedConnection, type MemcachedServices } from './memcached-connection.js';
 import { statsGroup, type StatPairs } from './memcached-stats.js';
 

@@ -2,8 +2,8 @@
 // and the shared keyspace (curr_items is database 0's size, evictions the keyspace's evicted keys,
 // limit_maxbytes is maxmemory). Ferrite has no slabs or LRU segments: the per-slab groups report the
 // whole of database 0 as one class, and fields without a Ferrite counterpart are left out.
-import type { MemcachedCounters } from '../commands/memcached-store.js';
-import type { ServerState } from '../commands/server-context.js';
+import type { MemcachedCounters } from '../engine/memcached-store.js';
+import type { ServerState } from '../engine/server-context.js';
 
 /** The memcached release Ferrite answers as (version command, stats): clients gate meta commands on it. */
 export const MEMCACHED_COMPAT_VERSION = '1.6.18';

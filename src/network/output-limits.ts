@@ -3,8 +3,8 @@
 // seconds, is disconnected without its output, so a subscriber that stops reading can't make the
 // server buffer a publisher's flood without bound. Checked whenever output is handed to the socket.
 import { describeClient } from '../commands/client-cmd.js';
-import type { Client } from '../commands/client.js';
-import type { ConfigAccess, ServerState } from '../commands/server-context.js';
+import type { Client } from '../engine/client.js';
+import type { ConfigAccess, ServerState } from '../engine/server-context.js';
 
 interface ClassLimit {
   hard: number;

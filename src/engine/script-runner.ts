@@ -11,7 +11,7 @@ import { CallContext, type Dispatcher } from './dispatch.js';
 import * as E from './errors.js';
 import { writeScriptValue, ScriptReply } from './script-reply.js';
 import { REDIS_COMPAT_VERSION, type PropagationSink, type ServerState } from './server-context.js';
-import { propagateAtomically } from './transactions.js';
+import { propagateAtomically } from './propagate-unit.js';
 import type { CommandContext, CommandSpec } from './types.js';
 
 const BUSY = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
