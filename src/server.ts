@@ -15,6 +15,7 @@ import { Config } from './config.js';
 import { ServerLog } from './log.js';
 import { Connection } from './network/connection.js';
 import { MemcachedListener, linkMemcachedMemoryLimit } from './network/memcached-listener.js';
+import { attachSnapshots } from './persistence/snapshot.js';
 
 export interface ListenAddress {
   host: string;
@@ -50,6 +51,7 @@ export class FerriteServer implements ServerControl {
     this.dispatcher = new Dispatcher(this.state, this.table);
     this.scripting = new Scripting(this.state, this.dispatcher);
     this.wireKeyspace();
+    attachSnapshots(this.state, this.events);
     this.wirePubSubAndWatches();
     this.wireConfig();
     this.wireMemory();
