@@ -10,6 +10,7 @@ import { infoCommand } from './info.js';
 import { keyCommands } from './keys.js';
 import { listCommands } from './lists.js';
 import { memoryCommand } from './memory.js';
+import { persistenceCommands } from './persistence.js';
 import { pubsubCommands } from './pubsub.js';
 import { scriptingCommands } from './scripting.js';
 import { serverCommands } from './server.js';
@@ -37,4 +38,5 @@ export const ALL_COMMANDS: readonly (readonly CommandSpec[])[] = [
   setCommands,
   zsetCommands,
   sortCommands,
+  persistenceCommands,
 ];
