@@ -52,7 +52,8 @@ export class RdbPersistence {
   }
 
   private options(): SnapshotOptions {
-    return { compress: this.state.config.getBool('rdbcompression'), checksum: this.state.config.getBool('rdbchecksum') };
+    const c = this.state.config;
+    return { compress: c.getBool('rdbcompression'), checksum: c.getBool('rdbchecksum'), keyDelayUs: Math.max(0, c.getNumber('rdb-key-save-delay')) };
   }
 
   /**
