@@ -4,12 +4,16 @@
 // the same dataset; DUMP payloads restore both ways; MIGRATE moves keys to redis-server and Ferrite.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { startFerrite, startRedis } from './helpers/servers.js';
+import { fileURLToPath } from 'node:url';
+import { freePort, startFerrite, startRedis } from './helpers/servers.js';
+
+const BIN = fileURLToPath(new URL('../../bin/ferrite-server', import.meta.url));
 import { mulberry32 } from './helpers/random.js';
 import { diffDatasets, populate, readDataset, readEncodings } from './helpers/dataset.js';
 import { rejects } from './helpers/assert.js';
@@ -137,7 +141,8 @@ test('DUMP payloads restore both ways, and a damaged one is refused with Redis\'
 test('MIGRATE moves keys to redis-server and to Ferrite (COPY, REPLACE, KEYS, AUTH), DEL on the source', async () => {
   const r = await startRedis(['--requirepass', 'sekret']);
   const f = await startFerrite();
-  const g = await startFerrite();
+  // The target runs in its own process: MIGRATE blocks this one's event loop while it waits, as Redis does.
+  const g = await startFerriteProcess();
   const fc = new Redis({ port: f.port });
   const rc = new Redis({ port: r.port, password: 'sekret' });
   const gc = new Redis({ port: g.port });
@@ -174,5 +179,31 @@ test('MIGRATE moves keys to redis-server and to Ferrite (COPY, REPLACE, KEYS, AU
     await g.close();
   }
 });
+
+/** ferrite-server as a child process on a free port. */
+async function startFerriteProcess(): Promise<{ port: number; close(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [BIN, '--port', String(port), '--save', '', '--memcached-port', '0', '--dir', tempDir()], { stdio: 'ignore' });
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const sock = createConnection({ port, host: '127.0.0.1' }, () => {
+        sock.destroy();
+        resolve(true);
+      });
+      sock.on('error', () => resolve(false));
+    });
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
+  };
+}
 
 test.run();
