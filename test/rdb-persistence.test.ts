@@ -239,7 +239,7 @@ async function runServer(dir: string, extra: string[] = []): Promise<{ code: num
   child.stderr.on('data', (d) => (log += d));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const result = await Promise.race([exited, (async () => {
-    while (!log.includes('Ready to accept connections')) await new Promise((r) => setTimeout(r, 20));
+    while (!log.includes('Ready to accept connections') && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
     return null;
   })()]);
   return {
