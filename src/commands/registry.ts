@@ -4,6 +4,7 @@ import { clientCommand } from './client-cmd.js';
 import { commandCommand } from './command-docs.js';
 import { connectionCommands } from './connection.js';
 import { expireCommands } from './expire.js';
+import { functionCommands } from './functions.js';
 import { hashCommands } from './hashes.js';
 import { hyperloglogCommands } from './hyperloglog.js';
 import { infoCommand } from './info.js';
@@ -33,6 +34,7 @@ export const ALL_COMMANDS: readonly (readonly CommandSpec[])[] = [
   transactionCommands,
   pubsubCommands,
   scriptingCommands,
+  functionCommands,
   hashCommands,
   setCommands,
   zsetCommands,

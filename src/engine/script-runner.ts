@@ -5,9 +5,11 @@
 // continued from setImmediate, so the event loop can answer other clients BUSY and accept
 // SCRIPT KILL while the script's own client waits for its reply.
 import { LuaEngine, type LoadedScript, type RunOutcome, type ScriptHost, type ScriptValue } from '../scripting/lua-engine.js';
+import type { ScriptFlag } from '../scripting/shebang.js';
 import { Client } from './client.js';
 import { hasFlag } from './command-table.js';
 import { CallContext, type Dispatcher } from './dispatch.js';
+import { FunctionLibraries, type LibraryFunction } from './function-libraries.js';
 import * as E from './errors.js';
 import { writeScriptValue, ScriptReply } from './script-reply.js';
 import { REDIS_COMPAT_VERSION, type PropagationSink, type ServerState } from './server-context.js';
@@ -15,6 +17,8 @@ import { propagateAtomically } from './propagate-unit.js';
 import type { CommandContext, CommandSpec } from './types.js';
 
 const BUSY = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
+const BUSY_FUNCTION = 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.';
+const UNKILLABLE_MASTER = 'UNKILLABLE The busy script was sent by a master instance in the context of replication and cannot be killed.';
 const NOTBUSY = 'NOTBUSY No scripts in execution right now.';
 const UNKILLABLE =
   'UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.';
@@ -30,9 +34,24 @@ export function scriptingOf(server: ServerState): Scripting {
   return s;
 }
 
-/** The script cache and the script in progress, one per server. */
+/** What runs: an EVAL script or a library's function, each in its own VM as in Redis. */
+interface ScriptTarget {
+  /** The SHA of a script, the name of a function: what the slow-script log and FUNCTION STATS name. */
+  readonly name: string;
+  readonly flags: readonly ScriptFlag[];
+  /** False for EVAL scripts without a shebang (eval compatibility mode); functions always have flags. */
+  readonly shebang: boolean;
+  readonly isFunction: boolean;
+  readonly engine: LuaEngine;
+  start(keys: string[], args: string[], host: ScriptHost): RunOutcome;
+}
+
+/** The script cache, the function libraries and the script in progress, one per server. */
 export class Scripting {
   private engine: LuaEngine | undefined;
+  private functionEngine: LuaEngine | undefined;
+  /** FUNCTION LOAD's libraries; their callbacks live in the functions' VM. */
+  readonly functions = new FunctionLibraries(() => this.fnLua);
   /** The script started and not finished yet: at most one, since scripts never nest. */
   private running: ScriptRun | null = null;
   /** Bytes the cached script bodies take (INFO used_memory_scripts_eval). */
@@ -51,14 +70,16 @@ export class Scripting {
 
   /** Creates the Lua VM (compiling WebAssembly is asynchronous, commands are not). */
   async start(): Promise<void> {
+    // One after the other: creating a runtime briefly wraps WebAssembly.instantiate.
     this.engine ??= await LuaEngine.create({ redisVersion: REDIS_COMPAT_VERSION });
+    this.functionEngine ??= await LuaEngine.create({ redisVersion: REDIS_COMPAT_VERSION });
   }
 
   /** Server shutdown: a suspended script is dropped unfinished and its client gets no reply. */
   stop(): void {
     const run = this.running;
     if (run === null) return;
-    this.lua.abandon();
+    run.target.engine.abandon();
     this.running = null;
     this.server.busyError = null;
     run.restoreSinks();
@@ -67,6 +88,28 @@ export class Scripting {
   private get lua(): LuaEngine {
     if (this.engine === undefined) throw new Error('the Lua engine was not started');
     return this.engine;
+  }
+
+  private get fnLua(): LuaEngine {
+    if (this.functionEngine === undefined) throw new Error('the Lua engine was not started');
+    return this.functionEngine;
+  }
+
+  /** The function running now (FUNCTION STATS): its name, its caller's command and since when. */
+  runningFunction(): { name: string; argv: readonly string[]; startedAt: number } | null {
+    const run = this.running;
+    if (run === null || !run.target.isFunction) return null;
+    return { name: run.target.name, argv: run.callerArgv, startedAt: run.startedAt };
+  }
+
+  /** True while an EVAL script (not a function) runs or is suspended. */
+  get evalRunning(): boolean {
+    return this.running !== null && !this.running.target.isFunction;
+  }
+
+  /** Bytes the functions' VM has allocated (INFO used_memory_vm_functions). */
+  functionVmBytes(): number {
+    return this.functionEngine?.memoryUsage() ?? 0;
   }
 
   /** SCRIPT LOAD / EVAL: compiles and caches; an `error` is the reply text. */
@@ -100,25 +143,45 @@ export class Scripting {
     return this.engine?.memoryUsage() ?? 0;
   }
 
-  /** SCRIPT KILL: null for OK, or the error reply. */
-  kill(): string | null {
+  /** SCRIPT KILL (`evalKill`) or FUNCTION KILL: null for OK, or the error reply (scriptKill). */
+  kill(evalKill: boolean): string | null {
     const run = this.running;
     if (run === null) return NOTBUSY;
+    if (run.caller.client.isMaster) return UNKILLABLE_MASTER;
     if (run.wrote) return UNKILLABLE;
+    if (evalKill && run.target.isFunction) return BUSY_FUNCTION;
+    if (!evalKill && !run.target.isFunction) return BUSY;
     run.killed = true;
     return null;
   }
 
   /** EVAL and friends, once the script is loaded: runs it for `caller` and replies. */
   eval(caller: CommandContext, script: LoadedScript, keys: string[], argv: string[], readOnlyCommand: boolean): void {
+    const lua = this.lua;
+    this.run(caller, {
+      name: script.sha, flags: script.flags, shebang: script.shebang, isFunction: false, engine: lua,
+      start: (k, a, host) => lua.start(script.sha, k, a, host),
+    }, keys, argv, readOnlyCommand);
+  }
+
+  /** FCALL and FCALL_RO: runs a library's function for `caller` and replies. */
+  fcall(caller: CommandContext, fn: LibraryFunction, keys: string[], args: string[], readOnlyCommand: boolean): void {
+    const lua = this.fnLua;
+    this.run(caller, {
+      name: fn.name, flags: fn.flags, shebang: true, isFunction: true, engine: lua,
+      start: (k, a, host) => lua.callFunction(fn.ref, fn.name, k, a, host),
+    }, keys, args, readOnlyCommand);
+  }
+
+  private run(caller: CommandContext, target: ScriptTarget, keys: string[], argv: string[], readOnlyCommand: boolean): void {
     const oomAtStart = this.outOfMemory(caller.client);
-    const refusal = this.refusal(caller, script, readOnlyCommand, oomAtStart);
+    const refusal = this.refusal(caller, target, readOnlyCommand, oomAtStart);
     if (refusal !== undefined) return caller.reply.error(refusal);
-    const run = new ScriptRun(this.server, caller, script, readOnlyCommand, oomAtStart, this.luaContext, this.luaReply);
+    const run = new ScriptRun(this.server, caller, target, readOnlyCommand, oomAtStart, this.luaContext, this.luaReply, this.dispatcher.currentArgv);
     this.running = run;
     let outcome: RunOutcome;
     try {
-      outcome = run.slice(() => this.lua.start(script.sha, keys, argv, run));
+      outcome = run.slice(() => target.start(keys, argv, run));
     } catch (e) {
       // The dispatcher answers the error; the server must not stay busy with a script that is gone.
       this.running = null;
@@ -140,7 +203,7 @@ export class Scripting {
    * Scripts that declare flags are judged by them before running (scriptPrepareForRun, and the
    * gate's checks that Redis applies with the flags in place of EVAL's own).
    */
-  private refusal(caller: CommandContext, script: LoadedScript, readOnlyCommand: boolean, oomAtStart: boolean): string | undefined {
+  private refusal(caller: CommandContext, script: ScriptTarget, readOnlyCommand: boolean, oomAtStart: boolean): string | undefined {
     if (!script.shebang || script.flags.includes('no-writes')) return undefined;
     if (oomAtStart && !script.flags.includes('allow-oom')) return E.OOM;
     if (readOnlyReplica(this.server, caller.client)) return E.READONLY;
@@ -152,7 +215,7 @@ export class Scripting {
   private settle(run: ScriptRun, outcome: RunOutcome): void {
     if (outcome !== 'suspended') return this.finish(run, outcome);
     if (this.server.busyError === null) {
-      this.server.busyError = BUSY;
+      this.server.busyError = run.target.isFunction ? BUSY_FUNCTION : BUSY;
       // Hold the caller: none of its further requests may run before this reply.
       run.caller.client.paused = true;
     }
@@ -163,7 +226,7 @@ export class Scripting {
     if (this.running !== run) return;
     let outcome: RunOutcome;
     try {
-      outcome = run.slice(() => this.lua.resume());
+      outcome = run.slice(() => run.target.engine.resume());
     } catch (e) {
       this.server.log.warning(`Script failed: ${(e as Error).message}`);
       outcome = { t: 'error', v: `ERR ${(e as Error).message}` };
@@ -211,21 +274,24 @@ class ScriptRun implements ScriptHost {
   /** Writes captured for propagation as one unit; null when nothing listens. */
   private effects: [db: number, argv: string[]][] | null = null;
   private savedSinks: PropagationSink[] | null = null;
+  readonly startedAt = Date.now();
 
   constructor(
     private readonly server: ServerState,
     readonly caller: CommandContext,
-    private readonly script: LoadedScript,
+    readonly target: ScriptTarget,
     readOnlyCommand: boolean,
     private readonly oomAtStart: boolean,
     private readonly ctx: CallContext,
     private readonly reply: ScriptReply,
+    /** The caller's command (FUNCTION STATS shows it). */
+    readonly callerArgv: readonly string[],
   ) {
     // The script starts in its caller's database and as its caller's user.
     ctx.client.dbIndex = caller.db.id;
     ctx.db = caller.db;
     ctx.client.user = caller.client.user;
-    const flags = script.shebang ? script.flags : [];
+    const flags = target.shebang ? target.flags : [];
     this.readOnly = readOnlyCommand || flags.includes('no-writes');
     this.allowOom = flags.includes('allow-oom');
     this.now = server.keyspace.now;
@@ -320,7 +386,7 @@ class ScriptRun implements ScriptHost {
     if (elapsed < this.server.config.getNumber('busy-reply-threshold')) return false;
     this.timedOut = true;
     this.server.log.warning(
-      `Slow script detected: still in execution after ${elapsed} milliseconds. You can try killing the script using the SCRIPT KILL command. Script name is: ${this.script.sha}.`,
+      `Slow script detected: still in execution after ${elapsed} milliseconds. You can try killing the script using the SCRIPT KILL command. Script name is: ${this.target.name}.`,
     );
     return true;
   }

@@ -39,7 +39,7 @@ const isSpace = (c: string | undefined): boolean =>
 const isHex = (c: string | undefined): boolean => c !== undefined && /^[0-9a-fA-F]$/.test(c);
 
 /** sdssplitargs: whitespace-separated words with "double" (C escapes) and 'single' quoting; null on bad quoting. */
-function splitArgs(line: string): string[] | null {
+export function splitArgs(line: string): string[] | null {
   const cut = line.indexOf('\0');
   const s = cut < 0 ? line : line.slice(0, cut);
   const out: string[] = [];
