@@ -6,6 +6,7 @@ import { helpReply } from './keys.js';
 import { scriptingOf } from '../engine/script-runner.js';
 import { LOAD_TIMEOUT_MS, type FunctionLibrary } from '../engine/function-libraries.js';
 import type { CommandContext, CommandSpec } from '../engine/types.js';
+import { SCRIPT_FLAGS } from '../scripting/shebang.js';
 
 const FUNCTION_HELP = [
   'FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
@@ -122,9 +123,11 @@ function replyLibrary(ctx: CommandContext, lib: FunctionLibrary, withCode: boole
     r.bulk('description');
     if (fn.description === null) r.nil();
     else r.bulk(fn.description);
+    // A bit set in Redis: each flag once, in its table's order, as status replies.
+    const flags = SCRIPT_FLAGS.filter((f) => fn.flags.includes(f));
     r.bulk('flags');
-    r.set(fn.flags.length);
-    for (const f of fn.flags) r.bulk(f);
+    r.set(flags.length);
+    for (const f of flags) r.simple(f);
   }
   if (withCode) {
     r.bulk('library_code');

@@ -1,6 +1,7 @@
 // Redis 7 function libraries (functions.c): the libraries loaded with FUNCTION LOAD, the functions
-// they registered, and the rules for adding, replacing and joining them. Names are compared
-// without case, as Redis' dictionaries do. Running a function is the script runner's job; this
+// they registered, and the rules for adding, replacing and joining them. As in Redis, library
+// names and a library's own function names are case-sensitive, while FCALL finds a function
+// (and a new library collides with one) whatever the case. Running a function is the script runner's job; this
 // file only keeps the catalogue, and the Lua VM that holds the callbacks.
 import type { LuaEngine, RegisteredFunction } from '../scripting/lua-engine.js';
 import type { ScriptFlag } from '../scripting/shebang.js';
@@ -31,7 +32,7 @@ export class LibrarySet {
   readonly functions = new Map<string, LibraryFunction>();
 
   library(name: string): FunctionLibrary | undefined {
-    return this.libraries.get(name.toLowerCase());
+    return this.libraries.get(name);
   }
 
   function(name: string): LibraryFunction | undefined {
@@ -39,13 +40,13 @@ export class LibrarySet {
   }
 
   link(lib: FunctionLibrary): void {
-    this.libraries.set(lib.name.toLowerCase(), lib);
-    for (const [key, fn] of lib.functions) this.functions.set(key, fn);
+    this.libraries.set(lib.name, lib);
+    for (const fn of lib.functions.values()) this.functions.set(fn.name.toLowerCase(), fn);
   }
 
   unlink(lib: FunctionLibrary): void {
-    this.libraries.delete(lib.name.toLowerCase());
-    for (const key of lib.functions.keys()) this.functions.delete(key);
+    this.libraries.delete(lib.name);
+    for (const fn of lib.functions.values()) this.functions.delete(fn.name.toLowerCase());
   }
 }
 
@@ -104,15 +105,15 @@ export class FunctionLibraries {
   private build(name: string, code: string, registered: RegisteredFunction[]): FunctionLibrary {
     const lib: FunctionLibrary = { name, engine: 'LUA', code, functions: new Map() };
     for (const f of registered) {
-      lib.functions.set(f.name.toLowerCase(), { name: f.name, library: lib, flags: f.flags, description: f.description, ref: f.ref });
+      lib.functions.set(f.name, { name: f.name, library: lib, flags: f.flags, description: f.description, ref: f.ref });
     }
     return lib;
   }
 
   /** A function of `lib` that another library (not the one it replaces) already has. */
   private collision(lib: FunctionLibrary, into: LibrarySet, replaced: FunctionLibrary | undefined): string | undefined {
-    for (const [key, fn] of lib.functions) {
-      const other = into.functions.get(key);
+    for (const fn of lib.functions.values()) {
+      const other = into.function(fn.name);
       if (other !== undefined && other.library !== replaced) return `Function ${fn.name} already exists`;
     }
     return undefined;
@@ -163,9 +164,5 @@ export class FunctionLibraries {
     for (const old of replaced) this.release(old);
     for (const lib of src.libraries.values()) this.current.link(lib);
     return undefined;
-  }
-
-  get functionCount(): number {
-    return this.current.functions.size;
   }
 }

@@ -83,9 +83,8 @@ local function register_function(...)
   if not s_find(name, '^[%w_]+$') then
     register_error('Library names can only contain letters, numbers, or underscores(_) and must be at least one character long')
   end
-  local lower = s_lower(name)
   for i = 1, #list do
-    if s_lower(list[i].name) == lower then register_error('Function already exists in the library') end
+    if list[i].name == name then register_error('Function already exists in the library') end
   end
   list[#list + 1] = { name = name, fn = callback, flags = flags, desc = desc }
 end
