@@ -181,7 +181,9 @@ function functionStats(ctx: CommandContext): void {
   r.bulk('libraries_count');
   r.int(current.libraries.size);
   r.bulk('functions_count');
-  r.int(current.functions.size);
+  let functions = 0;
+  for (const lib of current.libraries.values()) functions += lib.functions.size;
+  r.int(functions);
 }
 
 function functionKill(ctx: CommandContext): void {
