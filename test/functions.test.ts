@@ -136,7 +136,6 @@ const FUNCTION_SESSION: string[][] = [
   ['FUNCTION', 'DELETE'],
   ['FUNCTION', 'FLUSH', 'bogus'],
   ['FUNCTION', 'FLUSH', 'SYNC', 'x'],
-  ['FUNCTION', 'LIST'],
   ['FUNCTION', 'FLUSH', 'ASYNC'],
   ['FUNCTION', 'LIST'],
   ['FUNCTION', 'KILL'],

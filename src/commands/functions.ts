@@ -98,7 +98,7 @@ function functionDelete(ctx: CommandContext, argv: string[]): void {
 
 /** ASYNC and SYNC both flush at once: dropping the callbacks' references is quick. */
 function functionFlush(ctx: CommandContext, argv: string[]): void {
-  if (argv.length > 3) return ctx.reply.error("ERR unknown subcommand or wrong number of arguments for 'flush'. Try FUNCTION HELP.");
+  if (argv.length > 3) return ctx.reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try FUNCTION HELP.`);
   if (argv.length === 3 && !is(argv[2], 'SYNC') && !is(argv[2], 'ASYNC')) {
     return ctx.reply.error('ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
   }
