@@ -58,7 +58,7 @@ function clientsSection(s: ServerState): Fields {
   return [
     ['connected_clients', s.clients.size], ['cluster_connections', 0], ['maxclients', s.config.getNumber('maxclients')],
     ['client_recent_max_input_buffer', maxIn], ['client_recent_max_output_buffer', maxOut], ['blocked_clients', s.blocking.blockedCount],
-    ['tracking_clients', 0], ['pubsub_clients', pubsub], ['clients_in_timeout_table', s.blocking.blockedCount],
+    ['tracking_clients', s.tracking.clients], ['pubsub_clients', pubsub], ['clients_in_timeout_table', s.blocking.blockedCount],
   ];
 }
 
@@ -135,7 +135,7 @@ function statsSection(s: ServerState): Fields {
     ['keyspace_hits', ks.hits], ['keyspace_misses', ks.misses], ...extra, ['latest_fork_usec', 0], ['total_forks', 0],
     ['migrate_cached_sockets', 0], ['slave_expires_tracked_keys', 0], ['active_defrag_hits', 0], ['active_defrag_misses', 0],
     ['active_defrag_key_hits', 0], ['active_defrag_key_misses', 0], ['total_active_defrag_time', 0], ['current_active_defrag_time', 0],
-    ['tracking_total_keys', 0], ['tracking_total_items', 0], ['tracking_total_prefixes', 0],
+    ['tracking_total_keys', s.tracking.totalKeys], ['tracking_total_items', s.tracking.items], ['tracking_total_prefixes', s.tracking.prefixes],
     ['unexpected_error_replies', st.unexpectedErrorReplies], ['total_error_replies', st.totalErrorReplies], ['dump_payload_sanitizations', 0],
     ['total_reads_processed', st.commandsProcessed], ['total_writes_processed', st.commandsProcessed],
     ['io_threaded_reads_processed', 0], ['io_threaded_writes_processed', 0], ['reply_buffer_shrinks', 0], ['reply_buffer_expands', 0],

@@ -6,7 +6,7 @@ import type { Reply } from '../protocol/reply.js';
 import type { Database } from '../structures/database.js';
 import { BlockingRegistry } from './blocking.js';
 import type { Client } from './client.js';
-import { CommandTable, hasFlag } from './command-table.js';
+import { CommandTable, hasFlag, keyIndexes } from './command-table.js';
 import * as E from './errors.js';
 import type { ServerState } from './server-context.js';
 import type { CommandContext, CommandSpec, NotifyClass } from './types.js';
@@ -17,6 +17,8 @@ export type ExecuteResult = 'done' | 'paused';
 const SUBSCRIBED_ALLOWED = new Set(['subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'ping', 'quit', 'reset']);
 /** Commands that run immediately inside MULTI instead of being queued. */
 const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+/** Read-only scripts: their commands' keys are tracked, not the script's own (Redis' call()). */
+const UNTRACKED_READS = new Set(['eval_ro', 'evalsha_ro', 'fcall_ro']);
 /** Commands accepted inside MULTI while out of memory: queuing anything else would grow memory without bound. */
 const MULTI_OOM_ALLOWED = new Set(['exec', 'discard', 'quit', 'reset']);
 
@@ -172,11 +174,16 @@ export class Dispatcher {
     this.currentArgv = argv;
     const errorsBefore = server.stats.totalErrorReplies;
     const start = performance.now();
+    const tracking = server.tracking;
+    if (this.depth === 0) tracking.begin(client);
     this.depth++;
     try {
       spec.run!(ctx, argv);
     } finally {
       this.depth--;
+    }
+    if (tracking.clients > 0 && hasFlag(spec, 'readonly') && !UNTRACKED_READS.has(spec.name)) {
+      tracking.remember(client, keyIndexes(spec, argv).map((i) => argv[i]));
     }
     const usec = Math.round((performance.now() - start) * 1000);
     const stat = server.stats.commandStat(spec.name);
@@ -192,6 +199,7 @@ export class Dispatcher {
     ctx.effects = savedEffects;
     ctx.replaceArgv = savedReplace;
     this.currentArgv = savedArgv;
+    if (this.depth === 0) tracking.end();
   }
 
   /** True while the running command was called by another one (EXEC, a script's redis.call). */

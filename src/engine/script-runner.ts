@@ -301,6 +301,16 @@ class ScriptRun implements ScriptHost {
   /** Runs one stretch of the script with its writes captured instead of propagated. */
   slice(run: () => RunOutcome): RunOutcome {
     this.server.keyspace.now = this.now;
+    const tracking = this.server.tracking;
+    tracking.scriptCaller = this.caller.client;
+    try {
+      return this.sliceCapturing(run);
+    } finally {
+      tracking.scriptCaller = null;
+    }
+  }
+
+  private sliceCapturing(run: () => RunOutcome): RunOutcome {
     const sinks = this.server.sinks;
     if (sinks.length === 0) return run();
     this.effects ??= [];
