@@ -11,6 +11,7 @@ import { infoCommand } from './info.js';
 import { keyCommands } from './keys.js';
 import { listCommands } from './lists.js';
 import { memoryCommand } from './memory.js';
+import { moduleCommand } from './modules.js';
 import { pubsubCommands } from './pubsub.js';
 import { scriptingCommands } from './scripting.js';
 import { serverCommands } from './server.js';
@@ -27,7 +28,7 @@ export const ALL_COMMANDS: readonly (readonly CommandSpec[])[] = [
   keyCommands,
   expireCommands,
   serverCommands,
-  [infoCommand, clientCommand, commandCommand, memoryCommand],
+  [infoCommand, clientCommand, commandCommand, memoryCommand, moduleCommand],
   bitmapCommands,
   hyperloglogCommands,
   listCommands,

@@ -186,20 +186,32 @@ export class Dispatcher {
       tracking.remember(client, keyIndexes(spec, argv).map((i) => argv[i]));
     }
     const usec = Math.round((performance.now() - start) * 1000);
-    const stat = server.stats.commandStat(spec.name);
-    stat.calls++;
-    stat.usec += usec;
-    if (server.stats.totalErrorReplies !== errorsBefore) stat.failedCalls++;
+    // A command that blocked its client is counted and slow-logged once, when it is unblocked (Redis' call()).
+    if (!this.blocking.takeJustBlocked()) {
+      const stat = server.stats.commandStat(spec.name);
+      stat.calls++;
+      stat.usec += usec;
+      // More errors than before (CONFIG RESETSTAT zeroes the count: not a failure).
+      if (server.stats.totalErrorReplies > errorsBefore) stat.failedCalls++;
+      if (!hasFlag(spec, 'skip-slowlog')) server.slowlog.record(argv, usec, client.transport?.addr ?? '', client.name);
+    }
     server.stats.commandsProcessed++;
     client.commandsProcessed++;
     client.lastCommand = spec.name;
-    if (!hasFlag(spec, 'skip-slowlog')) server.slowlog.record(argv, usec, client.transport?.addr ?? '', client.name);
     server.latency.add(hasFlag(spec, 'fast') ? 'fast-command' : 'command', usec / 1000, server.config.getNumber('latency-monitor-threshold'));
     if (server.dirty !== dirtyBefore || ctx.effects !== null) this.propagateCall(ctx, spec, argv);
     ctx.effects = savedEffects;
     ctx.replaceArgv = savedReplace;
     this.currentArgv = savedArgv;
     if (this.depth === 0) tracking.end();
+  }
+
+  /** A blocked command that timed out: counted and slow-logged then, as Redis' updateStatsOnUnblock does. */
+  countUnblocked(client: Client, argv: string[]): void {
+    const spec = this.table.resolve(argv);
+    if (spec === undefined) return;
+    this.server.stats.commandStat(spec.name).calls++;
+    if (!hasFlag(spec, 'skip-slowlog')) this.server.slowlog.record(argv, 0, client.transport?.addr ?? '', client.name);
   }
 
   /** True while the running command was called by another one (EXEC, a script's redis.call). */

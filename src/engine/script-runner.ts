@@ -59,6 +59,10 @@ export class Scripting {
   /** The client scripts run their commands as (Redis' Lua client), shared since scripts never nest. */
   private readonly luaContext: CallContext;
   private readonly luaReply = new ScriptReply();
+  /** The client whose EXEC runs a queued command now: a script there may be suspended too. */
+  private transactionClient: Client | null = null;
+  /** What the suspended script's EXEC does once the script has replied (the rest of its queue). */
+  private afterRun: (() => void) | null = null;
 
   constructor(readonly server: ServerState, readonly dispatcher: Dispatcher) {
     scriptings.set(server, this);
@@ -81,6 +85,7 @@ export class Scripting {
     if (run === null) return;
     run.target.engine.abandon();
     this.running = null;
+    this.afterRun = null;
     this.server.busyError = null;
     run.restoreSinks();
   }
@@ -143,6 +148,29 @@ export class Scripting {
     return this.engine?.memoryUsage() ?? 0;
   }
 
+  /**
+   * Runs one of an EXEC's queued commands (a top-level EXEC of a client with a connection). A
+   * script it starts may be suspended like a top-level one; true then, and `rest` runs once the
+   * script has replied, with its client still held until the transaction ends.
+   */
+  callInTransaction(client: Client, call: () => void, rest: () => void): boolean {
+    this.transactionClient = client;
+    try {
+      call();
+    } finally {
+      this.transactionClient = null;
+    }
+    const run = this.running;
+    if (run === null || run.caller.client !== client) return false;
+    this.afterRun = rest;
+    return true;
+  }
+
+  /** Whether a script started by this caller may be suspended (see ScriptRun.suspendable). */
+  private suspendableFor(caller: CommandContext): boolean {
+    return caller.client.transport !== null && (caller.canBlock || this.transactionClient === caller.client);
+  }
+
   /** SCRIPT KILL (`evalKill`) or FUNCTION KILL: null for OK, or the error reply (scriptKill). */
   kill(evalKill: boolean): string | null {
     const run = this.running;
@@ -177,7 +205,7 @@ export class Scripting {
     const oomAtStart = this.outOfMemory(caller.client);
     const refusal = this.refusal(caller, target, readOnlyCommand, oomAtStart);
     if (refusal !== undefined) return caller.reply.error(refusal);
-    const run = new ScriptRun(this.server, caller, target, readOnlyCommand, oomAtStart, this.luaContext, this.luaReply, this.dispatcher.currentArgv);
+    const run = new ScriptRun(this.server, caller, target, readOnlyCommand, oomAtStart, this.luaContext, this.luaReply, this.dispatcher.currentArgv, this.suspendableFor(caller));
     this.running = run;
     let outcome: RunOutcome;
     try {
@@ -232,7 +260,8 @@ export class Scripting {
       outcome = { t: 'error', v: `ERR ${(e as Error).message}` };
     }
     this.settle(run, outcome);
-    if (outcome !== 'suspended') this.releaseCaller(run.caller.client);
+    // The rest of an EXEC may have started another long script: the caller waits for that too.
+    if (outcome !== 'suspended' && this.running === null) this.releaseCaller(run.caller.client);
   }
 
   private finish(run: ScriptRun, result: ScriptValue): void {
@@ -240,6 +269,15 @@ export class Scripting {
     this.server.busyError = null;
     run.propagate();
     writeScriptValue(run.caller.reply, result);
+    const rest = this.afterRun;
+    this.afterRun = null;
+    try {
+      rest?.();
+    } catch (e) {
+      // The transaction ended (runQueued closes it on failure); its client still gets a reply.
+      this.server.log.warning(`Transaction failed after a long script: ${(e as Error).message}`);
+      run.caller.reply.error(`ERR ${(e as Error).message}`);
+    }
   }
 
   /** The caller's reply goes out and its pipelined requests run; blocked clients get served. */
@@ -266,8 +304,6 @@ class ScriptRun implements ScriptHost {
   private readonly allowOom: boolean;
   /** When the script started (ms): keys expire by this time however long it runs. */
   private readonly now: number;
-  /** Scripts may be suspended only as their client's own top-level command (not in MULTI/EXEC). */
-  private readonly suspendable: boolean;
   private timedOut = false;
   /** redis.set_repl(): 0 stops propagating the commands that follow. */
   private replFlags = 3;
@@ -286,6 +322,8 @@ class ScriptRun implements ScriptHost {
     private readonly reply: ScriptReply,
     /** The caller's command (FUNCTION STATS shows it). */
     readonly callerArgv: readonly string[],
+    /** It may be suspended: its client's own top-level command, or a command of its top-level EXEC. */
+    private readonly suspendable: boolean,
   ) {
     // The script starts in its caller's database and as its caller's user.
     ctx.client.dbIndex = caller.db.id;
@@ -295,7 +333,6 @@ class ScriptRun implements ScriptHost {
     this.readOnly = readOnlyCommand || flags.includes('no-writes');
     this.allowOom = flags.includes('allow-oom');
     this.now = server.keyspace.now;
-    this.suspendable = caller.canBlock && caller.client.transport !== null;
   }
 
   /** Runs one stretch of the script with its writes captured instead of propagated. */
