@@ -12,6 +12,7 @@ import { keyCommands } from './keys.js';
 import { listCommands } from './lists.js';
 import { memoryCommand } from './memory.js';
 import { moduleCommand } from './modules.js';
+import { persistenceCommands } from './persistence.js';
 import { pubsubCommands } from './pubsub.js';
 import { scriptingCommands } from './scripting.js';
 import { serverCommands } from './server.js';
@@ -40,4 +41,5 @@ export const ALL_COMMANDS: readonly (readonly CommandSpec[])[] = [
   setCommands,
   zsetCommands,
   sortCommands,
+  persistenceCommands,
 ];
