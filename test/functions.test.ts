@@ -1,9 +1,14 @@
 // Redis 7 functions: FUNCTION LOAD/DELETE/FLUSH/LIST/STATS/KILL/HELP and FCALL/FCALL_RO sent to
 // Debian's redis-server and to Ferrite, replies compared byte for byte (RESP2 and RESP3); the
 // same scripts run as EVAL and as functions give the same results; a busy function answers
-// BUSY with FUNCTION KILL's words; a function's writes are propagated as effects.
+// BUSY with FUNCTION KILL's words; a function's writes are propagated as effects; FUNCTION DUMP
+// payloads restore both ways, and libraries live in dump.rdb both ways.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { RunningServer } from '../src/index.js';
 import { RawClient, differential, startFerrite, startRedis, type ExternalServer } from './helpers/servers.js';
 
@@ -305,6 +310,113 @@ test('a function’s writes are propagated as effects, FUNCTION LOAD/DELETE/FLUS
   } finally {
     c.close();
     sinks.splice(sinks.indexOf(sink), 1);
+  }
+});
+
+/** A RESP bulk reply's bytes. */
+function bulkBytes(reply: string): Buffer {
+  const header = reply.indexOf('\r\n');
+  return Buffer.from(reply.slice(header + 2, reply.length - 2), 'latin1');
+}
+
+const DUMPED = lib('dumped', "redis.register_function{function_name='greet', callback=function(keys, args) return 'hello ' .. args[1] end, flags={'no-writes'}, description='says hello'}");
+const LONG = lib('long', `local big = '${'x'.repeat(300)}'\nredis.register_function('long', function() return #big end)`);
+
+test('FUNCTION DUMP gives redis-server’s payload; payloads restore both ways; RESTORE policies and errors', async () => {
+  // Byte for byte with rdbcompression no (LZF encoders may pick different matches; both decode the same).
+  for (const code of [DUMPED, LONG]) {
+    const steps = [['CONFIG', 'SET', 'rdbcompression', 'no'], ['FUNCTION', 'FLUSH'], load(code), ['FUNCTION', 'DUMP'], ['CONFIG', 'SET', 'rdbcompression', 'yes']];
+    const dump = (await differential(redis.port, ferrite.port, steps))[3];
+    assert.is(dump.ferrite, dump.redis, 'the same library dumps to the same bytes');
+  }
+  // redis-server's payload into Ferrite, and Ferrite's into redis-server.
+  const fromRedis = bulkBytes((await differential(redis.port, ferrite.port, [['FUNCTION', 'FLUSH'], load(DUMPED), ['FUNCTION', 'DUMP']]))[2].redis);
+  const mine = await RawClient.connect(ferrite.port);
+  const theirs = await RawClient.connect(redis.port);
+  try {
+    await mine.call('FUNCTION', 'FLUSH');
+    assert.is(await mine.call('FUNCTION', 'RESTORE', fromRedis), '+OK\r\n');
+    assert.is(await mine.call('FCALL_RO', 'greet', '0', 'ferrite'), '$13\r\nhello ferrite\r\n');
+    await mine.call('FUNCTION', 'LOAD', LONG);
+    const fromFerrite = bulkBytes(await mine.call('FUNCTION', 'DUMP'));
+    await theirs.call('FUNCTION', 'FLUSH');
+    assert.is(await theirs.call('FUNCTION', 'RESTORE', fromFerrite), '+OK\r\n');
+    assert.is(await theirs.call('FCALL', 'long', '0'), ':300\r\n');
+    assert.is(await theirs.call('FCALL_RO', 'greet', '0', 'redis'), '$11\r\nhello redis\r\n');
+  } finally {
+    mine.close();
+    theirs.close();
+  }
+  const corrupt = Buffer.from(fromRedis);
+  corrupt[5] ^= 0xff;
+  const notAFunction = Buffer.concat([Buffer.from([0]), fromRedis.subarray(1)]);
+  await same([
+    load(DUMPED),
+    ['FUNCTION', 'RESTORE', fromRedis.toString('latin1')],
+    ['FUNCTION', 'RESTORE', fromRedis.toString('latin1'), 'APPEND'],
+    ['FUNCTION', 'RESTORE', fromRedis.toString('latin1'), 'REPLACE'],
+    ['FCALL_RO', 'greet', '0', 'again'],
+    load(lib('other', "redis.register_function('greet', function() return 'other' end)"), 'REPLACE'),
+    ['FUNCTION', 'DELETE', 'dumped'],
+    load(lib('clash', "redis.register_function('greet', function() return 'clash' end)")),
+    ['FUNCTION', 'RESTORE', fromRedis.toString('latin1'), 'REPLACE'],
+    ['FUNCTION', 'RESTORE', fromRedis.toString('latin1'), 'FLUSH'],
+    ['FUNCTION', 'LIST'],
+    ['FCALL_RO', 'greet', '0', 'flushed'],
+    ['FUNCTION', 'RESTORE', fromRedis.toString('latin1'), 'bogus'],
+    ['FUNCTION', 'RESTORE', fromRedis.toString('latin1'), 'FLUSH', 'x'],
+    ['FUNCTION', 'RESTORE', 'short'],
+    ['FUNCTION', 'RESTORE', corrupt.toString('latin1')],
+    ['FUNCTION', 'RESTORE', notAFunction.toString('latin1')],
+    ['FUNCTION', 'FLUSH'],
+    ['FUNCTION', 'DUMP'],
+  ]);
+});
+
+test('libraries are kept in dump.rdb: Ferrite’s file loads into redis-server and redis-server’s into Ferrite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ferrite-functions-'));
+  try {
+    const f = await startFerrite({ dir });
+    try {
+      const c = await RawClient.connect(f.port);
+      await c.call('FUNCTION', 'LOAD', DUMPED);
+      await c.call('FUNCTION', 'LOAD', LONG);
+      await c.call('SET', 'key', 'value');
+      assert.is(await c.call('SAVE'), '+OK\r\n');
+      c.close();
+    } finally {
+      await f.close();
+    }
+    const check = spawnSync('redis-check-rdb', [join(dir, 'dump.rdb')], { encoding: 'latin1' });
+    assert.is(check.status, 0, check.stdout);
+    const r = await startRedis(['--dir', dir, '--dbfilename', 'dump.rdb']);
+    try {
+      const c = await RawClient.connect(r.port);
+      assert.is(await c.call('FCALL_RO', 'greet', '0', 'loaded'), '$12\r\nhello loaded\r\n');
+      assert.is(await c.call('FCALL', 'long', '0'), ':300\r\n');
+      assert.is(await c.call('GET', 'key'), '$5\r\nvalue\r\n');
+      // Back the other way: redis-server's file, with a library of its own.
+      await c.call('FUNCTION', 'LOAD', lib('theirs', "redis.register_function('theirs', function() return 'saved by redis' end)"));
+      assert.is(await c.call('SAVE'), '+OK\r\n');
+      c.close();
+    } finally {
+      await r.close();
+    }
+    const fdir = mkdtempSync(join(tmpdir(), 'ferrite-functions-'));
+    copyFileSync(join(dir, 'dump.rdb'), join(fdir, 'dump.rdb'));
+    const g = await startFerrite({ dir: fdir });
+    try {
+      const c = await RawClient.connect(g.port);
+      assert.is(await c.call('FCALL', 'theirs', '0'), '$14\r\nsaved by redis\r\n');
+      assert.is(await c.call('FCALL_RO', 'greet', '0', 'back'), '$10\r\nhello back\r\n');
+      assert.match(await c.call('FUNCTION', 'STATS'), /libraries_count\r\n:3\r\n/);
+      c.close();
+    } finally {
+      await g.close();
+      rmSync(fdir, { recursive: true, force: true });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

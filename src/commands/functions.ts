@@ -4,7 +4,8 @@ import { is, parseInteger } from './args.js';
 import { globMatch } from '../structures/glob.js';
 import { helpReply } from './keys.js';
 import { scriptingOf } from '../engine/script-runner.js';
-import { LOAD_TIMEOUT_MS, type FunctionLibrary } from '../engine/function-libraries.js';
+import { LOAD_TIMEOUT_MS, LibrarySet, type FunctionLibrary } from '../engine/function-libraries.js';
+import { dumpLibraries, libraryCodesOf } from '../persistence/function-libraries-rdb.js';
 import type { CommandContext, CommandSpec } from '../engine/types.js';
 import { SCRIPT_FLAGS } from '../scripting/shebang.js';
 
@@ -186,6 +187,46 @@ function functionStats(ctx: CommandContext): void {
   r.int(functions);
 }
 
+function functionDump(ctx: CommandContext): void {
+  const payload = dumpLibraries(scriptingOf(ctx.server).functions.current, ctx.server.config.getBool('rdbcompression'));
+  ctx.reply.bulk(payload.toString('latin1'));
+}
+
+/** FUNCTION RESTORE payload [FLUSH|APPEND|REPLACE]: all the payload's libraries, or none. */
+function functionRestore(ctx: CommandContext, argv: string[]): void {
+  if (argv.length > 4) return ctx.reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try FUNCTION HELP.`);
+  let policy: 'append' | 'replace' | 'flush' = 'append';
+  if (argv.length === 4) {
+    if (is(argv[3], 'APPEND')) policy = 'append';
+    else if (is(argv[3], 'REPLACE')) policy = 'replace';
+    else if (is(argv[3], 'FLUSH')) policy = 'flush';
+    else return ctx.reply.error('ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.');
+  }
+  const codes = libraryCodesOf(Buffer.from(argv[2], 'latin1'));
+  if ('error' in codes) return ctx.reply.error(`ERR ${codes.error}`);
+  const libs = scriptingOf(ctx.server).functions;
+  const restored = new LibrarySet();
+  for (const code of codes) {
+    const created = libs.create(code, false, restored, 0);
+    if (typeof created !== 'string') {
+      libs.releaseAll(restored);
+      return ctx.reply.error(`ERR ${created.error}`);
+    }
+  }
+  if (policy === 'flush') {
+    libs.flush();
+    libs.current = restored;
+  } else {
+    const error = libs.join(restored, policy === 'replace');
+    if (error !== undefined) {
+      libs.releaseAll(restored);
+      return ctx.reply.error(`ERR ${error}`);
+    }
+  }
+  ctx.dirty();
+  ctx.reply.ok();
+}
+
 function functionKill(ctx: CommandContext): void {
   const error = scriptingOf(ctx.server).kill(false);
   if (error !== null) return ctx.reply.error(error);
@@ -202,11 +243,13 @@ function sub(name: string, arity: number, flags: CommandSpec['flags'], summary: 
 
 const functionSubcommands: CommandSpec[] = [
   sub('delete', 3, ['write', 'noscript'], 'Deletes a library and its functions.', 'O(1)', functionDelete),
+  sub('dump', 2, ['noscript'], 'Dumps all libraries into a serialized binary payload.', 'O(N) where N is the number of functions', functionDump),
   sub('flush', -2, ['write', 'noscript'], 'Deletes all libraries and functions.', 'O(N) where N is the number of functions deleted', functionFlush),
   sub('help', 2, ['loading', 'stale'], 'Returns helpful text about the different subcommands.', 'O(1)', (ctx) => helpReply(ctx, FUNCTION_HELP)),
   sub('kill', 2, ['noscript', 'allow-busy'], 'Terminates a function during execution.', 'O(1)', functionKill),
   sub('list', -2, ['noscript'], 'Returns information about all libraries.', 'O(N) where N is the number of functions', functionList),
   sub('load', -3, ['write', 'denyoom', 'noscript'], 'Creates a library.', 'O(1) (considering compilation time is redundant)', functionLoad),
+  sub('restore', -3, ['write', 'denyoom', 'noscript'], 'Restores all libraries from a payload.', 'O(N) where N is the number of functions on the payload', functionRestore),
   sub('stats', 2, ['noscript', 'allow-busy'], 'Returns information about a function during execution.', 'O(1)', functionStats),
 ];
 
