@@ -313,6 +313,21 @@ test('a function’s writes are propagated as effects, FUNCTION LOAD/DELETE/FLUS
   }
 });
 
+test('INFO memory counts libraries and functions, and the functions’ VM', async () => {
+  const counts = (info: string): string[] => info.split('\r\n').filter((l) => /^number_of_(functions|libraries):/.test(l));
+  const steps = [
+    ['FUNCTION', 'FLUSH'],
+    load(lib('one', "redis.register_function('a', function() return 1 end) redis.register_function('b', function() return 2 end)")),
+    load(lib('two', "redis.register_function('c', function() return 3 end)")),
+    ['INFO', 'memory'],
+  ];
+  const [r] = (await differential(redis.port, ferrite.port, steps)).slice(3);
+  assert.equal(counts(r.ferrite), counts(r.redis));
+  assert.equal(counts(r.ferrite), ['number_of_functions:3', 'number_of_libraries:2']);
+  assert.ok(Number(/used_memory_vm_functions:(\d+)/.exec(r.ferrite)?.[1]) > 0);
+  assert.ok(Number(/used_memory_functions:(\d+)/.exec(r.ferrite)?.[1]) > 0);
+});
+
 /** A RESP bulk reply's bytes. */
 function bulkBytes(reply: string): Buffer {
   const header = reply.indexOf('\r\n');

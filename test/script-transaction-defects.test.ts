@@ -109,6 +109,16 @@ test('EXEC of read-only commands runs while over maxmemory; queued writes make i
       out.push(await b.call('CONFIG', 'SET', 'maxmemory', '1'));
       out.push(await a.call('EXEC'));
       out.push(await a.call('EVAL', "return redis.call('get', 'k')", '0'), await a.call('EVAL', "return redis.call('set', 'k', 'v')", '0'));
+      // Functions are judged by their flags: only no-writes or allow-oom ones run.
+      out.push(await b.call('CONFIG', 'SET', 'maxmemory', '0'), await b.call('FUNCTION', 'FLUSH'));
+      out.push(await b.call('FUNCTION', 'LOAD', [
+        '#!lua name=oom',
+        "redis.register_function('w', function() return redis.call('get', 'k') end)",
+        "redis.register_function{function_name='r', callback=function() return redis.call('get', 'k') end, flags={'no-writes'}}",
+        "redis.register_function{function_name='o', callback=function() return redis.call('set', 'k', 'o') end, flags={'allow-oom'}}",
+      ].join('\n')));
+      out.push(await b.call('CONFIG', 'SET', 'maxmemory', '1'));
+      out.push(await a.call('FCALL', 'w', '0'), await a.call('FCALL', 'r', '0'), await a.call('FCALL_RO', 'r', '0'), await a.call('FCALL', 'o', '0'));
       out.push(await b.call('CONFIG', 'SET', 'maxmemory', '0'));
       return out;
     }),

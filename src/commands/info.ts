@@ -88,16 +88,19 @@ function memorySection(s: ServerState): Fields {
   ];
 }
 
-/** The Lua VM and the script cache; there are no FUNCTIONs, so their figures are 0. */
+/** The two Lua VMs (EVAL's and the functions'), the script cache and the function libraries. */
 function scriptingMemory(s: ServerState): Fields {
   const scripting = scriptingOf(s);
   const vm = scripting.vmBytes();
+  const fvm = scripting.functionVmBytes();
   const scripts = scripting.cachedBytes;
+  const libs = scripting.functions;
+  const functions = libs.overheadBytes();
   return [
     ['used_memory_lua', vm], ['used_memory_vm_eval', vm], ['used_memory_lua_human', bytesToHuman(vm)], ['used_memory_scripts_eval', scripts],
-    ['number_of_cached_scripts', scripting.cachedScripts], ['number_of_functions', 0], ['number_of_libraries', 0], ['used_memory_vm_functions', 0],
-    ['used_memory_vm_total', vm], ['used_memory_vm_total_human', bytesToHuman(vm)], ['used_memory_functions', 0], ['used_memory_scripts', scripts],
-    ['used_memory_scripts_human', bytesToHuman(scripts)],
+    ['number_of_cached_scripts', scripting.cachedScripts], ['number_of_functions', libs.current.functions.size], ['number_of_libraries', libs.current.libraries.size],
+    ['used_memory_vm_functions', fvm], ['used_memory_vm_total', vm + fvm], ['used_memory_vm_total_human', bytesToHuman(vm + fvm)], ['used_memory_functions', functions],
+    ['used_memory_scripts', scripts + functions], ['used_memory_scripts_human', bytesToHuman(scripts + functions)],
   ];
 }
 

@@ -69,6 +69,10 @@ function parseMetadata(code: string): { name: string; engine: string; body: stri
 
 const NAME_ERROR = 'Library names can only contain letters, numbers, or underscores(_) and must be at least one character long';
 
+/** What Redis' dictionaries cost per library and per function beyond their names and code. */
+const LIBRARY_OVERHEAD = 40 + 16 + 24 + 96;
+const FUNCTION_OVERHEAD = 40 + 16 + 24 + 48;
+
 /** The server's libraries and the VM their functions live in. */
 export class FunctionLibraries {
   current = new LibrarySet();
@@ -130,6 +134,16 @@ export class FunctionLibraries {
   flush(): void {
     this.releaseAll(this.current);
     this.current = new LibrarySet();
+  }
+
+  /** INFO used_memory_functions (functionsMemoryOverhead): the catalogue, not the VM. */
+  overheadBytes(): number {
+    let bytes = 0;
+    for (const lib of this.current.libraries.values()) {
+      bytes += LIBRARY_OVERHEAD + lib.name.length + lib.code.length;
+      for (const fn of lib.functions.values()) bytes += FUNCTION_OVERHEAD + fn.name.length + (fn.description?.length ?? 0);
+    }
+    return bytes;
   }
 
   releaseAll(set: LibrarySet): void {
