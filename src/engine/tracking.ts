@@ -112,6 +112,8 @@ export class Tracking {
   end(): void {
     const client = this.current;
     this.current = null;
+    // The common case, on every command: nobody tracks anything.
+    if (this.states.size === 0 && this.pending.length === 0 && this.flushTargets.size === 0) return;
     if (client !== null && this.pending.length > 0) {
       const pending = this.pending;
       this.pending = [];
@@ -176,7 +178,7 @@ export class Tracking {
   /** The keyspace's change signal (signalModifiedKey). */
   keyChanged(key: string): void {
     if (this.prefixTable.size > 0) this.rememberForBroadcast(key);
-    this.invalidate(key, true);
+    if (this.table.size > 0) this.invalidate(key, true);
   }
 
   private invalidate(key: string, fromWrite: boolean): void {
