@@ -160,7 +160,7 @@ test('INFO commandstats counts scripts and functions as cmdstat_eval, cmdstat_fc
 });
 
 test('SLOWLOG records what the client sent, a blocked command once, and a script’s own commands', async () => {
-  await sameOnBoth((port) =>
+  const entries = await sameOnBoth((port) =>
     withClients(port, 3, async ([a, b, w]) => {
       await a.call('DEL', 'list');
       await a.call('CONFIG', 'SET', 'slowlog-log-slower-than', '0');
@@ -175,7 +175,7 @@ test('SLOWLOG records what the client sent, a blocked command once, and a script
       await b.call('RPUSH', 'list', 'x');
       await w.reply();
       await a.call('CONFIG', 'SET', 'slowlog-log-slower-than', '10000');
-      // Each entry: its arguments (id, time, duration and address vary).
+      // Each entry: its arguments (id, time, duration and a TCP address vary), and the address of a script's command.
       a.command('SLOWLOG', 'GET', '20');
       const raw = await a.reply();
       const entries = raw.split(/\*6\r\n/).slice(1);
@@ -184,10 +184,14 @@ test('SLOWLOG records what the client sent, a blocked command once, and a script
         const n = Number(lines[3].slice(1));
         const args: string[] = [];
         for (let i = 0; i < n; i++) args.push(lines[5 + 2 * i]);
-        return args.join(' ');
+        const addr = lines[5 + 2 * n];
+        return args.join(' ') + (addr.startsWith('127.0.0.1:') ? '' : ` from ${addr}`);
       });
     }),
   );
+  assert.ok(entries.includes('get k from ?:0'), entries.join(' | '));
+  assert.is(entries.filter((e) => e === 'BLPOP list 0').length, 1);
+  assert.ok(entries.includes('SET k v EX 100'));
 });
 
 test('MODULE: LIST is empty, HELP, and loading refused as on a Redis with enable-module-command no', async () => {

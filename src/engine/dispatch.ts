@@ -17,6 +17,8 @@ export type ExecuteResult = 'done' | 'paused';
 const SUBSCRIBED_ALLOWED = new Set(['subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'ping', 'quit', 'reset']);
 /** Commands that run immediately inside MULTI instead of being queued. */
 const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+/** The peer Redis names for a client without a connection (a script's commands): getClientPeerId's "?:0". */
+const NO_PEER = '?:0';
 /** Read-only scripts: their commands' keys are tracked, not the script's own (Redis' call()). */
 const UNTRACKED_READS = new Set(['eval_ro', 'evalsha_ro', 'fcall_ro']);
 /** Commands accepted inside MULTI while out of memory: queuing anything else would grow memory without bound. */
@@ -194,7 +196,7 @@ export class Dispatcher {
       stat.usec += usec;
       // More errors than before (CONFIG RESETSTAT zeroes the count: not a failure).
       if (server.stats.totalErrorReplies > errorsBefore) stat.failedCalls++;
-      if (!hasFlag(spec, 'skip-slowlog')) server.slowlog.record(argv, usec, client.transport?.addr ?? '', client.name);
+      if (!hasFlag(spec, 'skip-slowlog')) server.slowlog.record(argv, usec, client.transport?.addr ?? NO_PEER, client.name);
     }
     server.stats.commandsProcessed++;
     client.commandsProcessed++;
@@ -212,7 +214,7 @@ export class Dispatcher {
     const spec = this.table.resolve(argv);
     if (spec === undefined) return;
     this.server.stats.commandStat(spec.name).calls++;
-    if (!hasFlag(spec, 'skip-slowlog')) this.server.slowlog.record(argv, 0, client.transport?.addr ?? '', client.name);
+    if (!hasFlag(spec, 'skip-slowlog')) this.server.slowlog.record(argv, 0, client.transport?.addr ?? NO_PEER, client.name);
   }
 
   /** True while the running command was called by another one (EXEC, a script's redis.call). */
