@@ -159,6 +159,27 @@ test('INFO commandstats counts scripts and functions as cmdstat_eval, cmdstat_fc
   );
 });
 
+test('a long script’s EVAL is counted with its whole time, and as failed when killed', async () => {
+  let usec = 0;
+  await sameOnBoth((port) =>
+    withClients(port, 2, async ([a, b]) => {
+      await b.call('CONFIG', 'RESETSTAT');
+      a.command('EVAL', spinThenReturn(300, "'done'"), '0');
+      await untilBusy(b, a);
+      await a.reply();
+      a.command('EVAL', LOOP_FOREVER, '0');
+      await untilBusy(b, a);
+      await b.call('SCRIPT', 'KILL');
+      await a.reply();
+      const info = await b.call('INFO', 'commandstats');
+      usec = Number(/cmdstat_eval:calls=\d+,usec=(\d+)/.exec(info)?.[1]);
+      return commandstats(info, ['eval']);
+    }),
+  );
+  // The first script alone spun 300 ms by the server's clock.
+  assert.ok(usec >= 300_000, `usec=${usec}`);
+});
+
 test('SLOWLOG records what the client sent, a blocked command once, and a script’s own commands', async () => {
   const entries = await sameOnBoth((port) =>
     withClients(port, 3, async ([a, b, w]) => {

@@ -242,6 +242,7 @@ export class Scripting {
   /** After a stretch of the script: reply if it ended, otherwise serve everyone else first. */
   private settle(run: ScriptRun, outcome: RunOutcome): void {
     if (outcome !== 'suspended') return this.finish(run, outcome);
+    run.suspendedAt ??= performance.now();
     if (this.server.busyError === null) {
       this.server.busyError = run.target.isFunction ? BUSY_FUNCTION : BUSY;
       // Hold the caller: none of its further requests may run before this reply.
@@ -268,6 +269,7 @@ export class Scripting {
     this.running = null;
     this.server.busyError = null;
     run.propagate();
+    if (run.suspendedAt !== undefined) this.countSuspendedTime(run, result);
     writeScriptValue(run.caller.reply, result);
     const rest = this.afterRun;
     this.afterRun = null;
@@ -278,6 +280,19 @@ export class Scripting {
       this.server.log.warning(`Transaction failed after a long script: ${(e as Error).message}`);
       run.caller.reply.error(`ERR ${(e as Error).message}`);
     }
+  }
+
+  /**
+   * A suspended script's EVAL/FCALL was counted when its first stretch returned: its command's
+   * statistics get the rest of its time, and the failure if it ended in an error, as Redis
+   * counts the whole call.
+   */
+  private countSuspendedTime(run: ScriptRun, result: ScriptValue): void {
+    const spec = this.server.commandTable.resolve([...run.callerArgv]);
+    if (spec === undefined) return;
+    const stat = this.server.stats.commandStat(spec.name);
+    stat.usec += Math.round((performance.now() - run.suspendedAt!) * 1000);
+    if (result.t === 'error') stat.failedCalls++;
   }
 
   /** The caller's reply goes out and its pipelined requests run; blocked clients get served. */
@@ -311,6 +326,8 @@ class ScriptRun implements ScriptHost {
   private effects: [db: number, argv: string[]][] | null = null;
   private savedSinks: PropagationSink[] | null = null;
   readonly startedAt = Date.now();
+  /** When its first stretch ended with a suspension (performance.now()); unset for a script that never was. */
+  suspendedAt: number | undefined;
 
   constructor(
     private readonly server: ServerState,
