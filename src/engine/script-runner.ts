@@ -1,4 +1,4 @@
-// Runs EVAL scripts on the server: the Lua engine's host. Each redis.call goes through the one
+// Runs EVAL scripts and FCALL functions on the server: the Lua engines' host. Each redis.call goes through the one
 // command path (Dispatcher.call) as the Lua client, whose reply is a ScriptReply; the writes a
 // script makes are propagated as one unit. A script that runs past busy-reply-threshold is
 // suspended at every poll of the engine's count hook (which yields the script's coroutine) and
@@ -72,7 +72,7 @@ export class Scripting {
     this.luaReply.onError = (line) => server.stats.countError(line);
   }
 
-  /** Creates the Lua VM (compiling WebAssembly is asynchronous, commands are not). */
+  /** Creates the Lua VMs, EVAL's and the functions' (compiling WebAssembly is asynchronous, commands are not). */
   async start(): Promise<void> {
     // One after the other: creating a runtime briefly wraps WebAssembly.instantiate.
     this.engine ??= await LuaEngine.create({ redisVersion: REDIS_COMPAT_VERSION });
