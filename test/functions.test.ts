@@ -269,11 +269,11 @@ test('a busy function: BUSY naming FUNCTION KILL, SCRIPT KILL refused, STATS sho
   const scenario = (port: number): Promise<string[]> =>
     withClients(port, 2, async ([a, b]) => {
       await b.call('FUNCTION', 'FLUSH');
-      await b.call('FUNCTION', 'LOAD', lib('busy', "redis.register_function('spin', function() local i = 0 while true do i = i + 1 end end)"));
+      await b.call('FUNCTION', 'LOAD', lib('busy', "redis.register_function('spin', function() local i = 0 while true do i = i + 1 end end)\nredis.register_function('ok', function() return 'fine' end)"));
       a.command('FCALL', 'spin', '0', 'arg');
       const out = [await untilBusy(b, a)];
       out.push(await b.call('SCRIPT', 'KILL'), maskDuration(await b.call('FUNCTION', 'STATS')), await b.call('FUNCTION', 'LIST'));
-      out.push(await b.call('FUNCTION', 'KILL'), await a.reply(), await b.call('FUNCTION', 'KILL'));
+      out.push(await b.call('FUNCTION', 'KILL'), await a.reply(), await b.call('FUNCTION', 'KILL'), await a.call('FCALL', 'ok', '0'));
       // An EVAL script being busy: FUNCTION KILL and FUNCTION STATS refuse with SCRIPT KILL's words.
       a.command('EVAL', 'local i = 0 while true do i = i + 1 end', '0');
       out.push(await untilBusy(b, a), await b.call('FUNCTION', 'KILL'), await b.call('FUNCTION', 'STATS'), await b.call('SCRIPT', 'KILL'));
