@@ -159,11 +159,14 @@ test('INFO commandstats counts scripts and functions as cmdstat_eval, cmdstat_fc
   );
 });
 
-test('a long script’s EVAL is counted with its whole time, and as failed when killed', async () => {
+test('a long script’s EVAL is counted and slow-logged with its whole time, and as failed when killed', async () => {
   let usec = 0;
+  let logged = 0;
   await sameOnBoth((port) =>
     withClients(port, 2, async ([a, b]) => {
       await b.call('CONFIG', 'RESETSTAT');
+      await b.call('CONFIG', 'SET', 'slowlog-log-slower-than', '200000');
+      await b.call('SLOWLOG', 'RESET');
       a.command('EVAL', spinThenReturn(300, "'done'"), '0');
       await untilBusy(b, a);
       await a.reply();
@@ -173,11 +176,17 @@ test('a long script’s EVAL is counted with its whole time, and as failed when 
       await a.reply();
       const info = await b.call('INFO', 'commandstats');
       usec = Number(/cmdstat_eval:calls=\d+,usec=(\d+)/.exec(info)?.[1]);
-      return commandstats(info, ['eval']);
+      const slow = await b.call('SLOWLOG', 'GET', '10');
+      await b.call('CONFIG', 'SET', 'slowlog-log-slower-than', '10000');
+      // The oldest entry is the 300 ms script: its duration is the 3rd field of the last entry.
+      const durations = [...slow.matchAll(/\*6\r\n:\d+\r\n:\d+\r\n:(\d+)\r\n/g)].map((m) => Number(m[1]));
+      logged = durations[durations.length - 1];
+      return [...commandstats(info, ['eval']), `slowlog entries: ${durations.length}`];
     }),
   );
   // The first script alone spun 300 ms by the server's clock.
   assert.ok(usec >= 300_000, `usec=${usec}`);
+  assert.ok(logged >= 300_000, `slowlog duration=${logged}`);
 });
 
 test('SLOWLOG records what the client sent, a blocked command once, and a script’s own commands', async () => {

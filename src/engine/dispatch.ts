@@ -84,6 +84,8 @@ export class Dispatcher {
   memoryGuard: MemoryGuard | undefined;
   /** argv of the call in progress (blockOn records it to run it again). */
   currentArgv: string[] = [];
+  /** Set by deferStats() for the call in progress. */
+  private statsDeferred = false;
   /** Depth of nested calls: EXEC and scripts run commands inside a command. */
   private depth = 0;
 
@@ -189,15 +191,13 @@ export class Dispatcher {
       tracking.remember(client, keyIndexes(spec, argv).map((i) => argv[i]));
     }
     const usec = Math.round((performance.now() - start) * 1000);
-    // A command that blocked its client is counted and slow-logged once, when it is unblocked (Redis' call()).
-    if (!this.blocking.takeJustBlocked()) {
-      const stat = server.stats.commandStat(spec.name);
-      stat.calls++;
-      stat.usec += usec;
-      // More errors than before (CONFIG RESETSTAT zeroes the count: not a failure).
-      if (server.stats.totalErrorReplies > errorsBefore) stat.failedCalls++;
-      if (!hasFlag(spec, 'skip-slowlog')) server.slowlog.record(argv, usec, client.transport?.addr ?? NO_PEER, client.name);
-    }
+    // A command that blocked its client is counted and slow-logged once, when it is unblocked
+    // (Redis' call()); a script that was suspended, when it ends.
+    const blocked = this.blocking.takeJustBlocked();
+    const deferred = this.statsDeferred;
+    this.statsDeferred = false;
+    // More errors than before (CONFIG RESETSTAT zeroes the count: not a failure).
+    if (!blocked && !deferred) this.recordCall(client, spec, argv, usec, server.stats.totalErrorReplies > errorsBefore);
     server.stats.commandsProcessed++;
     client.commandsProcessed++;
     client.lastCommand = spec.name;
@@ -212,9 +212,24 @@ export class Dispatcher {
   /** A blocked command that timed out: counted and slow-logged then, as Redis' updateStatsOnUnblock does. */
   countUnblocked(client: Client, argv: string[]): void {
     const spec = this.table.resolve(argv);
-    if (spec === undefined) return;
-    this.server.stats.commandStat(spec.name).calls++;
-    if (!hasFlag(spec, 'skip-slowlog')) this.server.slowlog.record(argv, 0, client.transport?.addr ?? NO_PEER, client.name);
+    if (spec !== undefined) this.recordCall(client, spec, argv, 0, false);
+  }
+
+  /**
+   * The call in progress ends later than it returns (a script suspended past busy-reply-threshold):
+   * its statistics and slowlog entry wait for recordCall() with its whole duration.
+   */
+  deferStats(): void {
+    this.statsDeferred = true;
+  }
+
+  /** A call's commandstats and slowlog entry. */
+  recordCall(client: Client, spec: CommandSpec, argv: readonly string[], usec: number, failed: boolean): void {
+    const stat = this.server.stats.commandStat(spec.name);
+    stat.calls++;
+    stat.usec += usec;
+    if (failed) stat.failedCalls++;
+    if (!hasFlag(spec, 'skip-slowlog')) this.server.slowlog.record(argv, usec, client.transport?.addr ?? NO_PEER, client.name);
   }
 
   /** True while the running command was called by another one (EXEC, a script's redis.call). */

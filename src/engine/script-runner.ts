@@ -242,7 +242,11 @@ export class Scripting {
   /** After a stretch of the script: reply if it ended, otherwise serve everyone else first. */
   private settle(run: ScriptRun, outcome: RunOutcome): void {
     if (outcome !== 'suspended') return this.finish(run, outcome);
-    run.suspendedAt ??= performance.now();
+    if (!run.suspended) {
+      run.suspended = true;
+      // Still inside the EVAL/FCALL's call(): it is counted when the script ends.
+      this.dispatcher.deferStats();
+    }
     if (this.server.busyError === null) {
       this.server.busyError = run.target.isFunction ? BUSY_FUNCTION : BUSY;
       // Hold the caller: none of its further requests may run before this reply.
@@ -269,7 +273,7 @@ export class Scripting {
     this.running = null;
     this.server.busyError = null;
     run.propagate();
-    if (run.suspendedAt !== undefined) this.countSuspendedTime(run, result);
+    if (run.suspended) this.countSuspendedCall(run, result);
     writeScriptValue(run.caller.reply, result);
     const rest = this.afterRun;
     this.afterRun = null;
@@ -282,17 +286,12 @@ export class Scripting {
     }
   }
 
-  /**
-   * A suspended script's EVAL/FCALL was counted when its first stretch returned: its command's
-   * statistics get the rest of its time, and the failure if it ended in an error, as Redis
-   * counts the whole call.
-   */
-  private countSuspendedTime(run: ScriptRun, result: ScriptValue): void {
+  /** A suspended script's EVAL/FCALL in commandstats and the slowlog, with its whole time, as Redis counts it. */
+  private countSuspendedCall(run: ScriptRun, result: ScriptValue): void {
     const spec = this.server.commandTable.resolve([...run.callerArgv]);
     if (spec === undefined) return;
-    const stat = this.server.stats.commandStat(spec.name);
-    stat.usec += Math.round((performance.now() - run.suspendedAt!) * 1000);
-    if (result.t === 'error') stat.failedCalls++;
+    const usec = Math.round((performance.now() - run.startedAtPerf) * 1000);
+    this.dispatcher.recordCall(run.caller.client, spec, run.callerArgv, usec, result.t === 'error');
   }
 
   /** The caller's reply goes out and its pipelined requests run; blocked clients get served. */
@@ -326,8 +325,9 @@ class ScriptRun implements ScriptHost {
   private effects: [db: number, argv: string[]][] | null = null;
   private savedSinks: PropagationSink[] | null = null;
   readonly startedAt = Date.now();
-  /** When its first stretch ended with a suspension (performance.now()); unset for a script that never was. */
-  suspendedAt: number | undefined;
+  readonly startedAtPerf = performance.now();
+  /** It was suspended at least once: its call is counted when it ends. */
+  suspended = false;
 
   constructor(
     private readonly server: ServerState,
