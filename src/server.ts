@@ -237,6 +237,7 @@ export class FerriteServer implements ServerControl {
       if (this.dispatcher.blocking.hasReadyKeys()) this.dispatcher.blocking.serveReady();
     }
     state.stats.sampleOps(now);
+    state.tracking.cron();
     state.usedMemory();
     this.rdb.cron(now);
     const timeout = state.config.getNumber('timeout');

@@ -304,8 +304,14 @@ test('tracking-table-max-keys: past the limit, keys are forgotten and their clie
       await b.call('MSET', 't1', '1', 't2', '2', 't3', '3');
       const rest = await a.replies(2);
       const info = await b.call('INFO', 'stats');
+      // A limit lowered later is reached without further reads (Redis' cron).
+      await b.call('CONFIG', 'SET', 'tracking-table-max-keys', '0');
+      await a.call('MGET', 'u1', 'u2', 'u3');
+      await b.call('CONFIG', 'SET', 'tracking-table-max-keys', '1');
+      const shrunk = (await a.replies(2)).map((r) => /u\d/.exec(r)?.[0] ?? r);
+      const after = /tracking_total_keys:\d+/.exec(await b.call('INFO', 'stats'))![0];
       await b.call('CONFIG', 'SET', 'tracking-table-max-keys', '1000000');
-      return [evicted.replace(/t\d/, 'tN'), [evicted, ...rest].map((r) => /t\d/.exec(r)?.[0]).sort().join(','), /tracking_total_keys:\d+/.exec(info)![0]];
+      return [evicted.replace(/t\d/, 'tN'), [evicted, ...rest].map((r) => /t\d/.exec(r)?.[0]).sort().join(','), /tracking_total_keys:\d+/.exec(info)![0], String(shrunk.length), after];
     } finally {
       a.close();
       b.close();
@@ -314,7 +320,7 @@ test('tracking-table-max-keys: past the limit, keys are forgotten and their clie
   const expected = await run(redis.port);
   const actual = await run(ferrite.port);
   assert.equal(actual, expected);
-  assert.equal(actual, ['>2\r\n$10\r\ninvalidate\r\n*1\r\n$2\r\ntN\r\n', 't1,t2,t3', 'tracking_total_keys:0']);
+  assert.equal(actual, ['>2\r\n$10\r\ninvalidate\r\n*1\r\n$2\r\ntN\r\n', 't1,t2,t3', 'tracking_total_keys:0', '2', 'tracking_total_keys:1']);
 });
 
 test.run();

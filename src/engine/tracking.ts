@@ -33,6 +33,8 @@ interface PrefixState {
 }
 
 const NULL_RESP2 = '$-1\r\n';
+/** Keys the cron may evict from the table per tick (Redis starts at 100 and raises it when behind). */
+const CRON_EFFORT = 1000;
 const NULL_RESP3 = '_\r\n';
 
 export class Tracking {
@@ -154,14 +156,22 @@ export class Tracking {
     if (max > 0 && this.table.size > max) this.scheduleHousekeeping();
   }
 
-  /** trackingLimitUsedSlots: forgets the oldest keys beyond the limit, invalidating them for their clients. */
-  private limitUsedSlots(): void {
+  /**
+   * trackingLimitUsedSlots: forgets the oldest keys beyond the limit, invalidating them for their
+   * clients; at most `effort` keys per call, so a lowered limit is reached over a few turns.
+   */
+  private limitUsedSlots(effort = Infinity): void {
     const max = this.server.config.getNumber('tracking-table-max-keys');
     if (max === 0) return;
     for (const key of this.table.keys()) {
-      if (this.table.size <= max) return;
+      if (this.table.size <= max || effort-- <= 0) return;
       this.invalidate(key, false);
     }
+  }
+
+  /** serverCron's share: a table over a lowered tracking-table-max-keys shrinks without new reads. */
+  cron(): void {
+    if (this.table.size > 0) this.limitUsedSlots(CRON_EFFORT);
   }
 
   /** Redis' beforeSleep: broadcasts and the table's limit, after the replies of this turn of the loop. */
