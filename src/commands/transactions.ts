@@ -54,14 +54,16 @@ function outOfMemory(ctx: CallContext, queue: readonly QueuedCommand[]): boolean
 function runQueued(ctx: CallContext, queue: readonly QueuedCommand[], from: number, finish: () => void): void {
   const top = !ctx.dispatcher.callIsNested;
   const scripting = scriptingOf(ctx.server);
-  let i = from;
   try {
-    for (; i < queue.length; i++) {
+    for (let i = from; i < queue.length; i++) {
       const { spec, argv } = queue[i];
-      const next = i + 1;
-      const run = (): void => ctx.dispatcher.call(ctx, spec, argv);
-      if (!top) run();
-      else if (scripting.callInTransaction(ctx.client, run, () => runQueued(ctx, queue, next, finish))) return;
+      if (!top) {
+        ctx.dispatcher.call(ctx, spec, argv);
+      } else if (scripting.callInTransaction(ctx, spec, argv)) {
+        const next = i + 1;
+        scripting.afterScript(() => runQueued(ctx, queue, next, finish));
+        return;
+      }
     }
   } catch (e) {
     finish();

@@ -150,20 +150,23 @@ export class Scripting {
 
   /**
    * Runs one of an EXEC's queued commands (a top-level EXEC of a client with a connection). A
-   * script it starts may be suspended like a top-level one; true then, and `rest` runs once the
-   * script has replied, with its client still held until the transaction ends.
+   * script it starts may be suspended like a top-level one; true then: the caller hands the rest
+   * of its queue to afterScript(), and its client stays held until the transaction ends.
    */
-  callInTransaction(client: Client, call: () => void, rest: () => void): boolean {
-    this.transactionClient = client;
+  callInTransaction(ctx: CallContext, spec: CommandSpec, argv: string[]): boolean {
+    this.transactionClient = ctx.client;
     try {
-      call();
+      this.dispatcher.call(ctx, spec, argv);
     } finally {
       this.transactionClient = null;
     }
     const run = this.running;
-    if (run === null || run.caller.client !== client) return false;
+    return run !== null && run.caller.client === ctx.client;
+  }
+
+  /** What to run once the suspended script has replied (the rest of its EXEC). */
+  afterScript(rest: () => void): void {
     this.afterRun = rest;
-    return true;
   }
 
   /** Whether a script started by this caller may be suspended (see ScriptRun.suspendable). */
