@@ -260,6 +260,35 @@ test('RESP2 redirect: messages on __redis__:invalidate, the flush null, a broken
   });
 });
 
+test('several trackers of one key, multi-key reads, a RESP3 redirect to a RESP3 client, db-agnostic keys', async () => {
+  await onBoth(async (s) => {
+    const [a, c, b, t] = [await s.connect(), await s.connect(), await s.connect(), await s.connect()];
+    await s.call(b, 'FLUSHALL');
+    for (const x of [a, c, t]) await x.call('HELLO', '3');
+    const tid = idOf(await t.call('CLIENT', 'ID'));
+    await s.call(a, 'CLIENT', 'TRACKING', 'on');
+    await s.call(c, 'CLIENT', 'TRACKING', 'on', 'REDIRECT', tid);
+    await s.call(a, 'GET', 'shared');
+    await s.call(c, 'GET', 'shared');
+    await s.call(a, 'SUNION', 's1', 's2');
+    await s.call(c, 'ZRANGE', 'z', '0', '-1');
+    await s.call(c, 'EXISTS', 'e1', 'e2');
+    await s.call(b, 'SET', 'shared', '1');
+    await s.call(b, 'SADD', 's2', 'x');
+    await s.call(b, 'ZADD', 'z', '1', 'm');
+    await s.call(b, 'SET', 'e2', 'x');
+    await s.sync(a);
+    await s.sync(c);
+    await s.sync(t);
+    // Tracking ignores databases, as Redis' does: a write in db 1 invalidates a read in db 0.
+    await s.call(a, 'GET', 'anydb');
+    await s.call(b, 'SELECT', '1');
+    await s.call(b, 'SET', 'anydb', 'x');
+    await s.sync(a);
+    await s.call(b, 'SELECT', '0');
+  });
+});
+
 test('RESET turns tracking off; a closed client’s keys are forgotten; INFO counts', async () => {
   await onBoth(async (s) => {
     const [a, b] = [await s.connect(), await s.connect()];
