@@ -45,8 +45,8 @@ export class Tracking {
   private totalItems = 0;
   /** The client whose command runs now (server.current_client): a script's caller for its commands. */
   private current: Client | null = null;
-  /** Invalidations for the current client, sent after its reply: keys, or null for a flush. */
-  private pending: (string | null)[] = [];
+  /** Keys the current client invalidated for itself: their messages go after its reply. */
+  private pending: string[] = [];
   /** Clients to send the flush's null invalidation to once the command ends. */
   private readonly flushTargets = new Set<Client>();
   private housekeepingScheduled = false;
@@ -119,7 +119,7 @@ export class Tracking {
     if (client !== null && this.pending.length > 0) {
       const pending = this.pending;
       this.pending = [];
-      for (const key of pending) this.send(client, key === null ? null : [key]);
+      for (const key of pending) this.send(client, [key]);
     }
     if (this.flushTargets.size > 0) {
       const targets = [...this.flushTargets];
