@@ -10,6 +10,7 @@ import { attachPubSub } from './engine/pubsub-registry.js';
 import { ALL_COMMANDS } from './commands/registry.js';
 import { Scripting } from './engine/script-runner.js';
 import { FERRITE_VERSION, REDIS_COMPAT_VERSION, ServerState, type ServerControl } from './engine/server-context.js';
+import { attachTracking } from './engine/tracking.js';
 import { attachWatches } from './engine/watch.js';
 import { Config } from './config.js';
 import { ServerLog } from './log.js';
@@ -73,6 +74,7 @@ export class FerriteServer implements ServerControl {
   private wireKeyspace(): void {
     const blocking = this.dispatcher.blocking;
     this.events.onChange.push((db, key) => blocking.keyChanged(db.id, key));
+    attachTracking(this.state, this.events);
     this.events.onExpired.push((db, key) => {
       this.dispatcher.notifier?.('expired', 'expired', key, db.id);
       // Expiry is the master's decision: replicas and the AOF learn it as a DEL.
@@ -235,6 +237,7 @@ export class FerriteServer implements ServerControl {
       if (this.dispatcher.blocking.hasReadyKeys()) this.dispatcher.blocking.serveReady();
     }
     state.stats.sampleOps(now);
+    state.tracking.cron();
     state.usedMemory();
     this.rdb.cron(now);
     const timeout = state.config.getNumber('timeout');

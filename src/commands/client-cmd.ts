@@ -3,6 +3,7 @@ import type { Client } from '../engine/client.js';
 import { is, parseInteger } from './args.js';
 import * as E from '../engine/errors.js';
 import { helpReply } from './keys.js';
+import { trackingSubcommands } from './client-tracking.js';
 import type { CommandContext, CommandSpec } from '../engine/types.js';
 
 function flagsOf(c: Client): string {
@@ -12,6 +13,10 @@ function flagsOf(c: Client): string {
   if (c.subscriptionCount > 0) f += 'P';
   if (c.multi !== null) f += 'x';
   if (c.blocked !== null) f += 'b';
+  const tracking = c.context?.server.tracking.stateOf(c);
+  if (tracking !== undefined) f += 't';
+  if (tracking?.brokenRedirect) f += 'R';
+  if (tracking?.bcast) f += 'B';
   if (c.dirtyCas) f += 'd';
   if (c.closing) f += 'c';
   if (c.monitor) f += 'O';
@@ -29,7 +34,7 @@ export function describeClient(c: Client, now: number): string {
     `age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} flags=${flagsOf(c)} ` +
     `db=${c.dbIndex} sub=${c.channels.size} psub=${c.patterns.size} ssub=${c.shardChannels.size} multi=${c.multi === null ? -1 : c.multi.length} ` +
     `qbuf=${qbuf} qbuf-free=${Math.max(0, 32768 - qbuf)} argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=${omem} ` +
-    `tot-mem=${qbuf + omem + 16384} events=r cmd=${c.lastCommand} user=${c.user} redir=-1 resp=${c.resp}`
+    `tot-mem=${qbuf + omem + 16384} events=r cmd=${c.lastCommand} user=${c.user} redir=${c.context?.server.tracking.stateOf(c)?.redirect ?? -1} resp=${c.resp}`
   );
 }
 
@@ -186,6 +191,10 @@ function setinfo(ctx: CommandContext, argv: string[]): void {
 
 const CLIENT_HELP = [
   'CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'CACHING (YES|NO)',
+  '    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.',
+  'GETREDIR',
+  '    Return the client ID we are redirecting to when tracking is enabled.',
   'GETNAME',
   '    Return the name of the current connection.',
   'ID',
@@ -222,6 +231,11 @@ const CLIENT_HELP = [
   '    Assign the name <name> to the current connection.',
   'UNBLOCK <clientid> [TIMEOUT|ERROR]',
   '    Unblock the specified blocked client.',
+  'TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]',
+  '         [OPTIN] [OPTOUT] [NOLOOP]',
+  '    Control server assisted client side caching.',
+  'TRACKINGINFO',
+  '    Report tracking status for the current connection.',
   'NO-EVICT (ON|OFF)',
   '    Protect current client connection from eviction.',
   'HELP',
@@ -248,5 +262,6 @@ export const clientCommand: CommandSpec = {
     sub('no-evict', 3, 'Sets the client eviction mode of the connection.', noEvict, ['admin', 'noscript', 'loading', 'stale']),
     sub('setinfo', 4, 'Sets information specific to the client or connection.', setinfo),
     sub('help', 2, 'Returns helpful text about the different subcommands.', (ctx) => helpReply(ctx, CLIENT_HELP), ['loading', 'stale']),
+    ...trackingSubcommands,
   ],
 };

@@ -38,6 +38,7 @@ function reset(ctx: CommandContext): void {
   c.dbIndex = 0;
   ctx.db = ctx.server.databases[0];
   c.writer.resp = 2;
+  c.user = 'default';
   c.authenticated = ctx.server.config.get('requirepass') === '';
   ctx.reply.simple('RESET');
 }

@@ -58,7 +58,7 @@ function clientsSection(s: ServerState): Fields {
   return [
     ['connected_clients', s.clients.size], ['cluster_connections', 0], ['maxclients', s.config.getNumber('maxclients')],
     ['client_recent_max_input_buffer', maxIn], ['client_recent_max_output_buffer', maxOut], ['blocked_clients', s.blocking.blockedCount],
-    ['tracking_clients', 0], ['pubsub_clients', pubsub], ['clients_in_timeout_table', s.blocking.blockedCount],
+    ['tracking_clients', s.tracking.clients], ['pubsub_clients', pubsub], ['clients_in_timeout_table', s.blocking.blockedCount],
   ];
 }
 
@@ -88,16 +88,19 @@ function memorySection(s: ServerState): Fields {
   ];
 }
 
-/** The Lua VM and the script cache; there are no FUNCTIONs, so their figures are 0. */
+/** The two Lua VMs (EVAL's and the functions'), the script cache and the function libraries. */
 function scriptingMemory(s: ServerState): Fields {
   const scripting = scriptingOf(s);
   const vm = scripting.vmBytes();
+  const fvm = scripting.functionVmBytes();
   const scripts = scripting.cachedBytes;
+  const libs = scripting.functions;
+  const functions = libs.overheadBytes();
   return [
     ['used_memory_lua', vm], ['used_memory_vm_eval', vm], ['used_memory_lua_human', bytesToHuman(vm)], ['used_memory_scripts_eval', scripts],
-    ['number_of_cached_scripts', scripting.cachedScripts], ['number_of_functions', 0], ['number_of_libraries', 0], ['used_memory_vm_functions', 0],
-    ['used_memory_vm_total', vm], ['used_memory_vm_total_human', bytesToHuman(vm)], ['used_memory_functions', 0], ['used_memory_scripts', scripts],
-    ['used_memory_scripts_human', bytesToHuman(scripts)],
+    ['number_of_cached_scripts', scripting.cachedScripts], ['number_of_functions', libs.current.functions.size], ['number_of_libraries', libs.current.libraries.size],
+    ['used_memory_vm_functions', fvm], ['used_memory_vm_total', vm + fvm], ['used_memory_vm_total_human', bytesToHuman(vm + fvm)], ['used_memory_functions', functions],
+    ['used_memory_scripts', scripts + functions], ['used_memory_scripts_human', bytesToHuman(scripts + functions)],
   ];
 }
 
@@ -135,7 +138,7 @@ function statsSection(s: ServerState): Fields {
     ['keyspace_hits', ks.hits], ['keyspace_misses', ks.misses], ...extra, ['latest_fork_usec', 0], ['total_forks', 0],
     ['migrate_cached_sockets', 0], ['slave_expires_tracked_keys', 0], ['active_defrag_hits', 0], ['active_defrag_misses', 0],
     ['active_defrag_key_hits', 0], ['active_defrag_key_misses', 0], ['total_active_defrag_time', 0], ['current_active_defrag_time', 0],
-    ['tracking_total_keys', 0], ['tracking_total_items', 0], ['tracking_total_prefixes', 0],
+    ['tracking_total_keys', s.tracking.totalKeys], ['tracking_total_items', s.tracking.items], ['tracking_total_prefixes', s.tracking.prefixes],
     ['unexpected_error_replies', st.unexpectedErrorReplies], ['total_error_replies', st.totalErrorReplies], ['dump_payload_sanitizations', 0],
     ['total_reads_processed', st.commandsProcessed], ['total_writes_processed', st.commandsProcessed],
     ['io_threaded_reads_processed', 0], ['io_threaded_writes_processed', 0], ['reply_buffer_shrinks', 0], ['reply_buffer_expands', 0],

@@ -4,12 +4,14 @@ import { clientCommand } from './client-cmd.js';
 import { commandCommand } from './command-docs.js';
 import { connectionCommands } from './connection.js';
 import { expireCommands } from './expire.js';
+import { functionCommands } from './functions.js';
 import { hashCommands } from './hashes.js';
 import { hyperloglogCommands } from './hyperloglog.js';
 import { infoCommand } from './info.js';
 import { keyCommands } from './keys.js';
 import { listCommands } from './lists.js';
 import { memoryCommand } from './memory.js';
+import { moduleCommand } from './modules.js';
 import { persistenceCommands } from './persistence.js';
 import { pubsubCommands } from './pubsub.js';
 import { scriptingCommands } from './scripting.js';
@@ -27,13 +29,14 @@ export const ALL_COMMANDS: readonly (readonly CommandSpec[])[] = [
   keyCommands,
   expireCommands,
   serverCommands,
-  [infoCommand, clientCommand, commandCommand, memoryCommand],
+  [infoCommand, clientCommand, commandCommand, memoryCommand, moduleCommand],
   bitmapCommands,
   hyperloglogCommands,
   listCommands,
   transactionCommands,
   pubsubCommands,
   scriptingCommands,
+  functionCommands,
   hashCommands,
   setCommands,
   zsetCommands,

@@ -79,7 +79,7 @@ function scriptFlush(ctx: CommandContext, argv: string[]): void {
 }
 
 function scriptKill(ctx: CommandContext): void {
-  const error = scriptingOf(ctx.server).kill();
+  const error = scriptingOf(ctx.server).kill(true);
   if (error !== null) return ctx.reply.error(error);
   ctx.reply.ok();
 }

@@ -1,5 +1,6 @@
 // Server commands: CONFIG, TIME, LASTSAVE, SHUTDOWN, MONITOR, SLOWLOG, LATENCY, DEBUG.
 import { parseInteger } from './args.js';
+import { protectedActionAllowed } from './protected-action.js';
 import * as E from '../engine/errors.js';
 import { helpReply } from './keys.js';
 import { debugReload } from './persistence.js';
@@ -202,10 +203,7 @@ export const latencyCommand: CommandSpec = {
 
 /** Whether DEBUG may run: enable-debug-command is "no" by default in Redis 7, "local" allows loopback. */
 function debugAllowed(ctx: CommandContext): boolean {
-  const mode = ctx.server.config.get('enable-debug-command');
-  if (mode === 'yes') return true;
-  const addr = ctx.client.transport?.addr ?? '';
-  return mode === 'local' && (addr.startsWith('127.') || addr.startsWith('::1') || addr.startsWith('::ffff:127.') || addr.startsWith('/'));
+  return protectedActionAllowed(ctx, 'enable-debug-command');
 }
 
 function debug(ctx: CommandContext, argv: string[]): void {

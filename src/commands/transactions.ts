@@ -5,7 +5,8 @@ import type { QueuedCommand } from '../engine/client.js';
 import { hasFlag } from '../engine/command-table.js';
 import { CallContext } from '../engine/dispatch.js';
 import * as E from '../engine/errors.js';
-import { propagateAtomically } from '../engine/propagate-unit.js';
+import { openAtomicUnit } from '../engine/propagate-unit.js';
+import { scriptingOf } from '../engine/script-runner.js';
 import type { CommandContext, CommandSpec } from '../engine/types.js';
 
 const EXECABORT = 'EXECABORT Transaction discarded because of previous errors.';
@@ -44,12 +45,31 @@ function outOfMemory(ctx: CallContext, queue: readonly QueuedCommand[]): boolean
 }
 
 /**
- * Runs the queue, each reply an element of one array. The client stays in MULTI state meanwhile, as in
- * Redis: ctx.canBlock is false then (blocking commands answer at once) and SUBSCRIBE is still allowed.
+ * Runs the queue from `from`, each reply an element of one array. The client stays in MULTI state
+ * meanwhile, as in Redis: ctx.canBlock is false then (blocking commands answer at once) and
+ * SUBSCRIBE is still allowed. A script past busy-reply-threshold is suspended as at top level
+ * (others get BUSY); the rest of the queue runs once it has replied, and the transaction ends,
+ * its writes propagated as one unit, after the last command.
  */
-function runQueued(ctx: CallContext, queue: readonly QueuedCommand[]): void {
-  ctx.reply.array(queue.length);
-  for (const { spec, argv } of queue) ctx.dispatcher.call(ctx, spec, argv);
+function runQueued(ctx: CallContext, queue: readonly QueuedCommand[], from: number, finish: () => void): void {
+  const top = !ctx.dispatcher.callIsNested;
+  const scripting = scriptingOf(ctx.server);
+  try {
+    for (let i = from; i < queue.length; i++) {
+      const { spec, argv } = queue[i];
+      if (!top) {
+        ctx.dispatcher.call(ctx, spec, argv);
+      } else if (scripting.callInTransaction(ctx, spec, argv)) {
+        const next = i + 1;
+        scripting.afterScript(() => runQueued(ctx, queue, next, finish));
+        return;
+      }
+    }
+  } catch (e) {
+    finish();
+    throw e;
+  }
+  finish();
 }
 
 function exec(context: CommandContext): void {
@@ -69,11 +89,12 @@ function exec(context: CommandContext): void {
   }
   // Unwatch first: the transaction's own writes must not dirty it.
   ctx.server.watches.unwatchAll(client);
-  try {
-    propagateAtomically(ctx.server, () => runQueued(ctx, queue));
-  } finally {
+  const unit = openAtomicUnit(ctx.server);
+  ctx.reply.array(queue.length);
+  runQueued(ctx, queue, 0, () => {
+    unit.close();
     endTransaction(ctx);
-  }
+  });
 }
 
 function watch(ctx: CommandContext, argv: string[]): void {

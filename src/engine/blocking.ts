@@ -18,6 +18,7 @@ export class BlockingRegistry {
   /** The client whose command serveKey is running again, and whether that run blocked again. */
   private rerunning: Client | null = null;
   private reblocked = false;
+  private justBlocked = false;
   /** The key whose change woke the command being run again: Redis serves a client from that key. */
   wokenBy: string | undefined;
 
@@ -38,7 +39,15 @@ export class BlockingRegistry {
     return this.ready.length > 0;
   }
 
+  /** Whether the call that just ran blocked its client (it is counted when unblocked instead); clears it. */
+  takeJustBlocked(): boolean {
+    const b = this.justBlocked;
+    this.justBlocked = false;
+    return b;
+  }
+
   block(client: Client, argv: string[], keys: string[], timeoutMs: number, onTimeout: (reply: Reply) => void): void {
+    this.justBlocked = true;
     if (client === this.rerunning) {
       // Woken but nothing for it after all: it keeps its place in every queue, as in Redis.
       this.reblocked = true;
@@ -87,7 +96,10 @@ export class BlockingRegistry {
       if (i !== -1) list.splice(i, 1);
       if (list.length === 0) this.waiters.delete(id);
     }
-    if (how === 'timeout') state.onTimeout(client);
+    if (how === 'timeout') {
+      state.onTimeout(client);
+      this.dispatcher.countUnblocked(client, state.argv);
+    }
     else if (how === 'error') client.writer.error('UNBLOCKED client unblocked via CLIENT UNBLOCK');
     if (how === 'timeout' || how === 'error') {
       client.flush();

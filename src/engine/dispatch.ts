@@ -6,7 +6,7 @@ import type { Reply } from '../protocol/reply.js';
 import type { Database } from '../structures/database.js';
 import { BlockingRegistry } from './blocking.js';
 import type { Client } from './client.js';
-import { CommandTable, hasFlag } from './command-table.js';
+import { CommandTable, hasFlag, keyIndexes } from './command-table.js';
 import * as E from './errors.js';
 import type { ServerState } from './server-context.js';
 import type { CommandContext, CommandSpec, NotifyClass } from './types.js';
@@ -17,6 +17,10 @@ export type ExecuteResult = 'done' | 'paused';
 const SUBSCRIBED_ALLOWED = new Set(['subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'ping', 'quit', 'reset']);
 /** Commands that run immediately inside MULTI instead of being queued. */
 const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+/** The peer Redis names for a client without a connection (a script's commands): getClientPeerId's "?:0". */
+const NO_PEER = '?:0';
+/** Read-only scripts: their commands' keys are tracked, not the script's own (Redis' call()). */
+const UNTRACKED_READS = new Set(['eval_ro', 'evalsha_ro', 'fcall_ro']);
 /** Commands accepted inside MULTI while out of memory: queuing anything else would grow memory without bound. */
 const MULTI_OOM_ALLOWED = new Set(['exec', 'discard', 'quit', 'reset']);
 
@@ -80,6 +84,8 @@ export class Dispatcher {
   memoryGuard: MemoryGuard | undefined;
   /** argv of the call in progress (blockOn records it to run it again). */
   currentArgv: string[] = [];
+  /** Set by deferStats() for the call in progress. */
+  private statsDeferred = false;
   /** Depth of nested calls: EXEC and scripts run commands inside a command. */
   private depth = 0;
 
@@ -173,26 +179,57 @@ export class Dispatcher {
     this.currentArgv = argv;
     const errorsBefore = server.stats.totalErrorReplies;
     const start = performance.now();
+    const tracking = server.tracking;
+    if (this.depth === 0) tracking.begin(client);
     this.depth++;
     try {
       spec.run!(ctx, argv);
     } finally {
       this.depth--;
     }
+    if (tracking.clients > 0 && hasFlag(spec, 'readonly') && !UNTRACKED_READS.has(spec.name)) {
+      tracking.remember(client, keyIndexes(spec, argv).map((i) => argv[i]));
+    }
     const usec = Math.round((performance.now() - start) * 1000);
-    const stat = server.stats.commandStat(spec.name);
-    stat.calls++;
-    stat.usec += usec;
-    if (server.stats.totalErrorReplies !== errorsBefore) stat.failedCalls++;
+    // A command that blocked its client is counted and slow-logged once, when it is unblocked
+    // (Redis' call()); a script that was suspended, when it ends.
+    const blocked = this.blocking.takeJustBlocked();
+    const deferred = this.statsDeferred;
+    this.statsDeferred = false;
+    // More errors than before (CONFIG RESETSTAT zeroes the count: not a failure).
+    if (!blocked && !deferred) this.recordCall(client, spec, argv, usec, server.stats.totalErrorReplies > errorsBefore);
     server.stats.commandsProcessed++;
     client.commandsProcessed++;
     client.lastCommand = spec.name;
-    if (!hasFlag(spec, 'skip-slowlog')) server.slowlog.record(argv, usec, client.transport?.addr ?? '', client.name);
     server.latency.add(hasFlag(spec, 'fast') ? 'fast-command' : 'command', usec / 1000, server.config.getNumber('latency-monitor-threshold'));
     if (server.dirty !== dirtyBefore || ctx.effects !== null) this.propagateCall(ctx, spec, argv);
     ctx.effects = savedEffects;
     ctx.replaceArgv = savedReplace;
     this.currentArgv = savedArgv;
+    if (this.depth === 0) tracking.end();
+  }
+
+  /** A blocked command that timed out: counted and slow-logged then, as Redis' updateStatsOnUnblock does. */
+  countUnblocked(client: Client, argv: string[]): void {
+    const spec = this.table.resolve(argv);
+    if (spec !== undefined) this.recordCall(client, spec, argv, 0, false);
+  }
+
+  /**
+   * The call in progress ends later than it returns (a script suspended past busy-reply-threshold):
+   * its statistics and slowlog entry wait for recordCall() with its whole duration.
+   */
+  deferStats(): void {
+    this.statsDeferred = true;
+  }
+
+  /** A call's commandstats and slowlog entry. */
+  recordCall(client: Client, spec: CommandSpec, argv: readonly string[], usec: number, failed: boolean): void {
+    const stat = this.server.stats.commandStat(spec.name);
+    stat.calls++;
+    stat.usec += usec;
+    if (failed) stat.failedCalls++;
+    if (!hasFlag(spec, 'skip-slowlog')) this.server.slowlog.record(argv, usec, client.transport?.addr ?? NO_PEER, client.name);
   }
 
   /** True while the running command was called by another one (EXEC, a script's redis.call). */

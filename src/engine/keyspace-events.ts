@@ -6,7 +6,7 @@ import type { ChangeKind, Database, KeyEntry, KeyspaceHooks } from '../structure
 export type ChangeListener = (db: Database, key: string, kind: ChangeKind) => void;
 export type BeforeWriteListener = (db: Database, entry: KeyEntry) => void;
 export type ExpiredListener = (db: Database, key: string) => void;
-export type FlushListener = (db: Database) => void;
+export type FlushListener = (db: Database, how: 'flush' | 'swap') => void;
 export type MissListener = (db: Database, key: string) => void;
 export type SwapListener = (a: Database, b: Database) => void;
 
@@ -30,8 +30,8 @@ export class KeyspaceEvents implements KeyspaceHooks {
     for (const l of this.onExpired) l(db, key);
   }
 
-  flushed(db: Database): void {
-    for (const l of this.onFlush) l(db);
+  flushed(db: Database, how: 'flush' | 'swap'): void {
+    for (const l of this.onFlush) l(db, how);
   }
 
   swapped(a: Database, b: Database): void {

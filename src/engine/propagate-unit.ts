@@ -11,20 +11,33 @@ const capturing = new WeakSet<PropagationSink>();
  * database so that its SELECT comes before it.
  */
 export function propagateAtomically(server: ServerState, run: () => void): void {
+  const unit = openAtomicUnit(server);
+  try {
+    run();
+  } finally {
+    unit.close();
+  }
+}
+
+/**
+ * The same as an object, for a unit that outlives one call: an EXEC whose script was suspended
+ * past busy-reply-threshold keeps capturing until its last queued command has run.
+ */
+export function openAtomicUnit(server: ServerState): { close(): void } {
   const sinks = server.sinks;
-  if (sinks.length === 0 || sinks.some((s) => capturing.has(s))) return run();
+  if (sinks.length === 0 || sinks.some((s) => capturing.has(s))) return { close: () => undefined };
   const effects: [db: number, argv: string[]][] = [];
   const capture: PropagationSink = (db, argv) => void effects.push([db, argv]);
   capturing.add(capture);
   const real = sinks.splice(0, sinks.length, capture);
-  try {
-    run();
-  } finally {
-    // A sink attached while running (CONFIG SET appendonly yes inside the transaction) stays attached.
-    const added = sinks.filter((s) => s !== capture);
-    sinks.splice(0, sinks.length, ...real, ...added);
-    emitAsUnit(server, effects);
-  }
+  return {
+    close(): void {
+      // A sink attached while running (CONFIG SET appendonly yes inside the transaction) stays attached.
+      const added = sinks.filter((s) => s !== capture);
+      sinks.splice(0, sinks.length, ...real, ...added);
+      emitAsUnit(server, effects);
+    },
+  };
 }
 
 function emitAsUnit(server: ServerState, effects: [number, string[]][]): void {

@@ -1,13 +1,15 @@
-// Runs EVAL scripts on the server: the Lua engine's host. Each redis.call goes through the one
+// Runs EVAL scripts and FCALL functions on the server: the Lua engines' host. Each redis.call goes through the one
 // command path (Dispatcher.call) as the Lua client, whose reply is a ScriptReply; the writes a
 // script makes are propagated as one unit. A script that runs past busy-reply-threshold is
 // suspended at every poll of the engine's count hook (which yields the script's coroutine) and
 // continued from setImmediate, so the event loop can answer other clients BUSY and accept
 // SCRIPT KILL while the script's own client waits for its reply.
 import { LuaEngine, type LoadedScript, type RunOutcome, type ScriptHost, type ScriptValue } from '../scripting/lua-engine.js';
+import type { ScriptFlag } from '../scripting/shebang.js';
 import { Client } from './client.js';
 import { hasFlag } from './command-table.js';
 import { CallContext, type Dispatcher } from './dispatch.js';
+import { FunctionLibraries, type LibraryFunction } from './function-libraries.js';
 import * as E from './errors.js';
 import { writeScriptValue, ScriptReply } from './script-reply.js';
 import { REDIS_COMPAT_VERSION, type PropagationSink, type ServerState } from './server-context.js';
@@ -15,6 +17,8 @@ import { propagateAtomically } from './propagate-unit.js';
 import type { CommandContext, CommandSpec } from './types.js';
 
 const BUSY = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
+const BUSY_FUNCTION = 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.';
+const UNKILLABLE_MASTER = 'UNKILLABLE The busy script was sent by a master instance in the context of replication and cannot be killed.';
 const NOTBUSY = 'NOTBUSY No scripts in execution right now.';
 const UNKILLABLE =
   'UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.';
@@ -30,9 +34,24 @@ export function scriptingOf(server: ServerState): Scripting {
   return s;
 }
 
-/** The script cache and the script in progress, one per server. */
+/** What runs: an EVAL script or a library's function, each in its own VM as in Redis. */
+interface ScriptTarget {
+  /** The SHA of a script, the name of a function: what the slow-script log and FUNCTION STATS name. */
+  readonly name: string;
+  readonly flags: readonly ScriptFlag[];
+  /** False for EVAL scripts without a shebang (eval compatibility mode); functions always have flags. */
+  readonly shebang: boolean;
+  readonly isFunction: boolean;
+  readonly engine: LuaEngine;
+  start(keys: string[], args: string[], host: ScriptHost): RunOutcome;
+}
+
+/** The script cache, the function libraries and the script in progress, one per server. */
 export class Scripting {
   private engine: LuaEngine | undefined;
+  private functionEngine: LuaEngine | undefined;
+  /** FUNCTION LOAD's libraries; their callbacks live in the functions' VM. */
+  readonly functions = new FunctionLibraries(() => this.fnLua);
   /** The script started and not finished yet: at most one, since scripts never nest. */
   private running: ScriptRun | null = null;
   /** Bytes the cached script bodies take (INFO used_memory_scripts_eval). */
@@ -40,6 +59,10 @@ export class Scripting {
   /** The client scripts run their commands as (Redis' Lua client), shared since scripts never nest. */
   private readonly luaContext: CallContext;
   private readonly luaReply = new ScriptReply();
+  /** The client whose EXEC runs a queued command now: a script there may be suspended too. */
+  private transactionClient: Client | null = null;
+  /** What the suspended script's EXEC does once the script has replied (the rest of its queue). */
+  private afterRun: (() => void) | null = null;
 
   constructor(readonly server: ServerState, readonly dispatcher: Dispatcher) {
     scriptings.set(server, this);
@@ -49,17 +72,20 @@ export class Scripting {
     this.luaReply.onError = (line) => server.stats.countError(line);
   }
 
-  /** Creates the Lua VM (compiling WebAssembly is asynchronous, commands are not). */
+  /** Creates the Lua VMs, EVAL's and the functions' (compiling WebAssembly is asynchronous, commands are not). */
   async start(): Promise<void> {
+    // One after the other: creating a runtime briefly wraps WebAssembly.instantiate.
     this.engine ??= await LuaEngine.create({ redisVersion: REDIS_COMPAT_VERSION });
+    this.functionEngine ??= await LuaEngine.create({ redisVersion: REDIS_COMPAT_VERSION });
   }
 
   /** Server shutdown: a suspended script is dropped unfinished and its client gets no reply. */
   stop(): void {
     const run = this.running;
     if (run === null) return;
-    this.lua.abandon();
+    run.target.engine.abandon();
     this.running = null;
+    this.afterRun = null;
     this.server.busyError = null;
     run.restoreSinks();
   }
@@ -67,6 +93,28 @@ export class Scripting {
   private get lua(): LuaEngine {
     if (this.engine === undefined) throw new Error('the Lua engine was not started');
     return this.engine;
+  }
+
+  private get fnLua(): LuaEngine {
+    if (this.functionEngine === undefined) throw new Error('the Lua engine was not started');
+    return this.functionEngine;
+  }
+
+  /** The function running now (FUNCTION STATS): its name, its caller's command and since when. */
+  runningFunction(): { name: string; argv: readonly string[]; startedAt: number } | null {
+    const run = this.running;
+    if (run === null || !run.target.isFunction) return null;
+    return { name: run.target.name, argv: run.callerArgv, startedAt: run.startedAt };
+  }
+
+  /** True while an EVAL script (not a function) runs or is suspended. */
+  get evalRunning(): boolean {
+    return this.running !== null && !this.running.target.isFunction;
+  }
+
+  /** Bytes the functions' VM has allocated (INFO used_memory_vm_functions). */
+  functionVmBytes(): number {
+    return this.functionEngine?.memoryUsage() ?? 0;
   }
 
   /** SCRIPT LOAD / EVAL: compiles and caches; an `error` is the reply text. */
@@ -100,25 +148,71 @@ export class Scripting {
     return this.engine?.memoryUsage() ?? 0;
   }
 
-  /** SCRIPT KILL: null for OK, or the error reply. */
-  kill(): string | null {
+  /**
+   * Runs one of an EXEC's queued commands (a top-level EXEC of a client with a connection). A
+   * script it starts may be suspended like a top-level one; true then: the caller hands the rest
+   * of its queue to afterScript(), and its client stays held until the transaction ends.
+   */
+  callInTransaction(ctx: CallContext, spec: CommandSpec, argv: string[]): boolean {
+    this.transactionClient = ctx.client;
+    try {
+      this.dispatcher.call(ctx, spec, argv);
+    } finally {
+      this.transactionClient = null;
+    }
+    const run = this.running;
+    return run !== null && run.caller.client === ctx.client;
+  }
+
+  /** What to run once the suspended script has replied (the rest of its EXEC). */
+  afterScript(rest: () => void): void {
+    this.afterRun = rest;
+  }
+
+  /** Whether a script started by this caller may be suspended (see ScriptRun.suspendable). */
+  private suspendableFor(caller: CommandContext): boolean {
+    return caller.client.transport !== null && (caller.canBlock || this.transactionClient === caller.client);
+  }
+
+  /** SCRIPT KILL (`evalKill`) or FUNCTION KILL: null for OK, or the error reply (scriptKill). */
+  kill(evalKill: boolean): string | null {
     const run = this.running;
     if (run === null) return NOTBUSY;
+    if (run.caller.client.isMaster) return UNKILLABLE_MASTER;
     if (run.wrote) return UNKILLABLE;
+    if (evalKill && run.target.isFunction) return BUSY_FUNCTION;
+    if (!evalKill && !run.target.isFunction) return BUSY;
     run.killed = true;
     return null;
   }
 
   /** EVAL and friends, once the script is loaded: runs it for `caller` and replies. */
   eval(caller: CommandContext, script: LoadedScript, keys: string[], argv: string[], readOnlyCommand: boolean): void {
+    const lua = this.lua;
+    this.run(caller, {
+      name: script.sha, flags: script.flags, shebang: script.shebang, isFunction: false, engine: lua,
+      start: (k, a, host) => lua.start(script.sha, k, a, host),
+    }, keys, argv, readOnlyCommand);
+  }
+
+  /** FCALL and FCALL_RO: runs a library's function for `caller` and replies. */
+  fcall(caller: CommandContext, fn: LibraryFunction, keys: string[], args: string[], readOnlyCommand: boolean): void {
+    const lua = this.fnLua;
+    this.run(caller, {
+      name: fn.name, flags: fn.flags, shebang: true, isFunction: true, engine: lua,
+      start: (k, a, host) => lua.callFunction(fn.ref, fn.name, k, a, host),
+    }, keys, args, readOnlyCommand);
+  }
+
+  private run(caller: CommandContext, target: ScriptTarget, keys: string[], argv: string[], readOnlyCommand: boolean): void {
     const oomAtStart = this.outOfMemory(caller.client);
-    const refusal = this.refusal(caller, script, readOnlyCommand, oomAtStart);
+    const refusal = this.refusal(caller, target, readOnlyCommand, oomAtStart);
     if (refusal !== undefined) return caller.reply.error(refusal);
-    const run = new ScriptRun(this.server, caller, script, readOnlyCommand, oomAtStart, this.luaContext, this.luaReply);
+    const run = new ScriptRun(this.server, caller, target, readOnlyCommand, oomAtStart, this.luaContext, this.luaReply, this.dispatcher.currentArgv, this.suspendableFor(caller));
     this.running = run;
     let outcome: RunOutcome;
     try {
-      outcome = run.slice(() => this.lua.start(script.sha, keys, argv, run));
+      outcome = run.slice(() => target.start(keys, argv, run));
     } catch (e) {
       // The dispatcher answers the error; the server must not stay busy with a script that is gone.
       this.running = null;
@@ -140,7 +234,7 @@ export class Scripting {
    * Scripts that declare flags are judged by them before running (scriptPrepareForRun, and the
    * gate's checks that Redis applies with the flags in place of EVAL's own).
    */
-  private refusal(caller: CommandContext, script: LoadedScript, readOnlyCommand: boolean, oomAtStart: boolean): string | undefined {
+  private refusal(caller: CommandContext, script: ScriptTarget, readOnlyCommand: boolean, oomAtStart: boolean): string | undefined {
     if (!script.shebang || script.flags.includes('no-writes')) return undefined;
     if (oomAtStart && !script.flags.includes('allow-oom')) return E.OOM;
     if (readOnlyReplica(this.server, caller.client)) return E.READONLY;
@@ -151,8 +245,13 @@ export class Scripting {
   /** After a stretch of the script: reply if it ended, otherwise serve everyone else first. */
   private settle(run: ScriptRun, outcome: RunOutcome): void {
     if (outcome !== 'suspended') return this.finish(run, outcome);
+    if (!run.suspended) {
+      run.suspended = true;
+      // Still inside the EVAL/FCALL's call(): it is counted when the script ends.
+      this.dispatcher.deferStats();
+    }
     if (this.server.busyError === null) {
-      this.server.busyError = BUSY;
+      this.server.busyError = run.target.isFunction ? BUSY_FUNCTION : BUSY;
       // Hold the caller: none of its further requests may run before this reply.
       run.caller.client.paused = true;
     }
@@ -163,20 +262,39 @@ export class Scripting {
     if (this.running !== run) return;
     let outcome: RunOutcome;
     try {
-      outcome = run.slice(() => this.lua.resume());
+      outcome = run.slice(() => run.target.engine.resume());
     } catch (e) {
       this.server.log.warning(`Script failed: ${(e as Error).message}`);
       outcome = { t: 'error', v: `ERR ${(e as Error).message}` };
     }
     this.settle(run, outcome);
-    if (outcome !== 'suspended') this.releaseCaller(run.caller.client);
+    // The rest of an EXEC may have started another long script: the caller waits for that too.
+    if (outcome !== 'suspended' && this.running === null) this.releaseCaller(run.caller.client);
   }
 
   private finish(run: ScriptRun, result: ScriptValue): void {
     this.running = null;
     this.server.busyError = null;
     run.propagate();
+    if (run.suspended) this.countSuspendedCall(run, result);
     writeScriptValue(run.caller.reply, result);
+    const rest = this.afterRun;
+    this.afterRun = null;
+    try {
+      rest?.();
+    } catch (e) {
+      // The transaction ended (runQueued closes it on failure); its client still gets a reply.
+      this.server.log.warning(`Transaction failed after a long script: ${(e as Error).message}`);
+      run.caller.reply.error(`ERR ${(e as Error).message}`);
+    }
+  }
+
+  /** A suspended script's EVAL/FCALL in commandstats and the slowlog, with its whole time, as Redis counts it. */
+  private countSuspendedCall(run: ScriptRun, result: ScriptValue): void {
+    const spec = this.server.commandTable.resolve([...run.callerArgv]);
+    if (spec === undefined) return;
+    const usec = Math.round((performance.now() - run.startedAtPerf) * 1000);
+    this.dispatcher.recordCall(run.caller.client, spec, run.callerArgv, usec, result.t === 'error');
   }
 
   /** The caller's reply goes out and its pipelined requests run; blocked clients get served. */
@@ -203,38 +321,53 @@ class ScriptRun implements ScriptHost {
   private readonly allowOom: boolean;
   /** When the script started (ms): keys expire by this time however long it runs. */
   private readonly now: number;
-  /** Scripts may be suspended only as their client's own top-level command (not in MULTI/EXEC). */
-  private readonly suspendable: boolean;
   private timedOut = false;
   /** redis.set_repl(): 0 stops propagating the commands that follow. */
   private replFlags = 3;
   /** Writes captured for propagation as one unit; null when nothing listens. */
   private effects: [db: number, argv: string[]][] | null = null;
   private savedSinks: PropagationSink[] | null = null;
+  readonly startedAt = Date.now();
+  readonly startedAtPerf = performance.now();
+  /** It was suspended at least once: its call is counted when it ends. */
+  suspended = false;
 
   constructor(
     private readonly server: ServerState,
     readonly caller: CommandContext,
-    private readonly script: LoadedScript,
+    readonly target: ScriptTarget,
     readOnlyCommand: boolean,
     private readonly oomAtStart: boolean,
     private readonly ctx: CallContext,
     private readonly reply: ScriptReply,
+    /** The caller's command (FUNCTION STATS shows it). */
+    readonly callerArgv: readonly string[],
+    /** It may be suspended: its client's own top-level command, or a command of its top-level EXEC. */
+    private readonly suspendable: boolean,
   ) {
     // The script starts in its caller's database and as its caller's user.
     ctx.client.dbIndex = caller.db.id;
     ctx.db = caller.db;
     ctx.client.user = caller.client.user;
-    const flags = script.shebang ? script.flags : [];
+    const flags = target.shebang ? target.flags : [];
     this.readOnly = readOnlyCommand || flags.includes('no-writes');
     this.allowOom = flags.includes('allow-oom');
     this.now = server.keyspace.now;
-    this.suspendable = caller.canBlock && caller.client.transport !== null;
   }
 
   /** Runs one stretch of the script with its writes captured instead of propagated. */
   slice(run: () => RunOutcome): RunOutcome {
     this.server.keyspace.now = this.now;
+    const tracking = this.server.tracking;
+    tracking.scriptCaller = this.caller.client;
+    try {
+      return this.sliceCapturing(run);
+    } finally {
+      tracking.scriptCaller = null;
+    }
+  }
+
+  private sliceCapturing(run: () => RunOutcome): RunOutcome {
     const sinks = this.server.sinks;
     if (sinks.length === 0) return run();
     this.effects ??= [];
@@ -320,7 +453,7 @@ class ScriptRun implements ScriptHost {
     if (elapsed < this.server.config.getNumber('busy-reply-threshold')) return false;
     this.timedOut = true;
     this.server.log.warning(
-      `Slow script detected: still in execution after ${elapsed} milliseconds. You can try killing the script using the SCRIPT KILL command. Script name is: ${this.script.sha}.`,
+      `Slow script detected: still in execution after ${elapsed} milliseconds. You can try killing the script using the SCRIPT KILL command. Script name is: ${this.target.name}.`,
     );
     return true;
   }

@@ -11,6 +11,7 @@ import { LatencyMonitor } from './latency-monitor.js';
 import { MemoryLimit } from './maxmemory.js';
 import { PubSubRegistry } from './pubsub-registry.js';
 import { SlowLog } from './slowlog.js';
+import { Tracking } from './tracking.js';
 import { WatchRegistry } from './watch.js';
 
 export const FERRITE_VERSION = '0.1.0';
@@ -163,6 +164,8 @@ export class ServerState {
   commandTable!: CommandTable;
   /** Channel, pattern and shard-channel subscriptions (PUBLISH, keyspace notifications). */
   readonly pubsub = new PubSubRegistry();
+  /** Client-side caching: who may hold which keys, and their invalidations. */
+  readonly tracking = new Tracking(this);
   /** Keys watched by clients for MULTI/EXEC. */
   readonly watches: WatchRegistry;
   /** maxmemory and eviction: memory.ensureRoom() before anything that may grow the dataset. */

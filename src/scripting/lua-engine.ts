@@ -66,6 +66,16 @@ export interface LoadedScript {
   readonly shebang: boolean;
 }
 
+/** A function a library registered with redis.register_function (FUNCTION LOAD). */
+export interface RegisteredFunction {
+  readonly name: string;
+  /** Lower-case flag names, as given. */
+  readonly flags: readonly ScriptFlag[];
+  readonly description: string | null;
+  /** The callback's slot in the VM's registry, for callFunction() and releaseFunctions(). */
+  readonly ref: bigint;
+}
+
 export interface LuaEngineOptions {
   /** redis.REDIS_VERSION inside scripts; redis.REDIS_VERSION_NUM is derived from it. */
   redisVersion?: string;
@@ -107,6 +117,10 @@ export class LuaEngine {
   private handlerRef = 0n;
   private runnerRef = 0n;
   private memoryRef = 0n;
+  private functionRunnerRef = 0n;
+  private loadLibraryRef = 0n;
+  /** While a library loads (FUNCTION LOAD): when its code is stopped, 0 for never. */
+  private loadDeadline = 0;
   private readonly scripts = new Map<string, CachedScript>();
   /** Set only while run() executes; the C callbacks below serve this host. */
   private host: ScriptHost | null = null;
@@ -223,19 +237,111 @@ export class LuaEngine {
     const script = this.scripts.get(sha.toLowerCase());
     if (script === undefined) return { t: 'error', v: 'NOSCRIPT No matching script. Please use EVAL.' };
     if (this.host !== null) return { t: 'error', v: 'ERR a script cannot run another script' };
+    return this.begin(this.runnerRef, script.ref, script.info.sha, keys, argv, host);
+  }
+
+  /**
+   * FCALL: starts a registered function with its keys and arguments, as start() does a script;
+   * `name` is what its errors call it.
+   */
+  callFunction(ref: bigint, name: string, keys: string[], args: string[], host: ScriptHost): RunOutcome {
+    if (this.host !== null) return { t: 'error', v: 'ERR a script cannot run another script' };
+    return this.begin(this.functionRunnerRef, ref, name, keys, args, host);
+  }
+
+  private begin(runnerRef: bigint, fnRef: bigint, name: string, keys: string[], argv: string[], host: ScriptHost): RunOutcome {
     const { api, thread: T } = this;
     this.host = host;
     this.resp = 2;
-    this.current = script.info.sha;
+    this.current = name;
     // xpcall(runner, handler, fn, KEYS, ARGV): xpcall can yield in Lua 5.4, and the message
     // handler still runs at the failing frame, so errors carry their script line.
     api._lua_rawgeti(T, LUA_REGISTRYINDEX, this.xpcallRef);
-    api._lua_rawgeti(T, LUA_REGISTRYINDEX, this.runnerRef);
+    api._lua_rawgeti(T, LUA_REGISTRYINDEX, runnerRef);
     api._lua_rawgeti(T, LUA_REGISTRYINDEX, this.handlerRef);
-    api._lua_rawgeti(T, LUA_REGISTRYINDEX, script.ref);
+    api._lua_rawgeti(T, LUA_REGISTRYINDEX, fnRef);
     this.pushStrings(T, keys);
     this.pushStrings(T, argv);
     return this.proceed(5);
+  }
+
+  /**
+   * FUNCTION LOAD (luaEngineCreate): compiles a library's code (what follows its shebang line)
+   * and runs it with the load-time globals, stopping it after `timeoutMs` (0 = never). The
+   * functions it registered are kept in the VM until releaseFunctions(); `error` is the reply
+   * text without "ERR ".
+   */
+  loadLibrary(code: string, timeoutMs: number): { functions: RegisteredFunction[] } | { error: string } {
+    if (this.host !== null) throw new Error('LuaEngine.loadLibrary() called while a script is running');
+    const { api, rt, L } = this;
+    const source = rewrite51Escapes(code);
+    if (api._luaL_loadbufferx(L, rt.stage(source), source.length, rt.cString('@user_function'), rt.cString('t')) !== LUA_OK) {
+      const msg = (rt.toString(L, -1) ?? 'unknown error')
+        .replace(/ near <eof>$/, " near '<eof>'")
+        .replace(/: (<(?:eof|name|number|string)>) expected/, ": '$1' expected");
+      api._lua_settop(L, -2);
+      return { error: `Error compiling function: ${msg}` };
+    }
+    const top = api._lua_gettop(L) - 1;
+    api._lua_rawgeti(L, LUA_REGISTRYINDEX, this.loadLibraryRef);
+    api._lua_rotate(L, -2, 1);
+    this.loadDeadline = timeoutMs > 0 ? Date.now() + timeoutMs : 0;
+    api._lua_sethook(L, this.hookFn, LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
+    let status: number;
+    try {
+      status = api._lua_pcallk(L, 1, 2, 0, 0, 0);
+    } finally {
+      api._lua_sethook(L, 0, 0, 0);
+      this.loadDeadline = 0;
+    }
+    try {
+      if (status !== LUA_OK) return { error: `Error registering functions: ERR ${rt.toString(L, -1) ?? 'unknown error'}` };
+      if (api._lua_toboolean(L, -2) === 0) return { error: `Error registering functions: ${this.loadError(L)}` };
+      return { functions: this.readRegistrations(L) };
+    } finally {
+      api._lua_settop(L, top);
+    }
+  }
+
+  /** FUNCTION DELETE / FLUSH / a replaced library: frees the callbacks of its functions. */
+  releaseFunctions(refs: readonly bigint[]): void {
+    for (const ref of refs) this.api._luaL_unref(this.L, LUA_REGISTRYINDEX, Number(ref));
+  }
+
+  /** luaExtractErrorInformation's message: an {err=...} table's text, or "ERR " and a string. */
+  private loadError(L: LuaState): string {
+    const { api, rt } = this;
+    if (api._lua_type(L, -1) === LUA_TTABLE) {
+      const t = this.field(L, 'err');
+      const msg = t === LUA_TSTRING || t === LUA_TNUMBER ? this.popCString(L) : '';
+      if (t !== LUA_TSTRING && t !== LUA_TNUMBER) api._lua_settop(L, -2);
+      return msg;
+    }
+    return `ERR ${rt.toString(L, -1) ?? 'unknown error'}`;
+  }
+
+  /** The list load_library returned (on top): each entry's fields, its callback moved to the registry. */
+  private readRegistrations(L: LuaState): RegisteredFunction[] {
+    const { api, rt } = this;
+    const out: RegisteredFunction[] = [];
+    for (let i = 1; ; i++) {
+      if (api._lua_rawgeti(L, -1, BigInt(i)) !== LUA_TTABLE) {
+        api._lua_settop(L, -2);
+        return out;
+      }
+      this.field(L, 'name');
+      const name = this.popCString(L);
+      const description = this.field(L, 'desc') === LUA_TSTRING ? rt.toString(L, -1) : null;
+      api._lua_settop(L, -2);
+      const flags: ScriptFlag[] = [];
+      this.field(L, 'flags');
+      for (let j = 1; api._lua_rawgeti(L, -1, BigInt(j)) === LUA_TSTRING; j++) flags.push(this.popCString(L) as ScriptFlag);
+      api._lua_settop(L, -3);
+      this.field(L, 'fn');
+      const ref = BigInt(api._luaL_ref(L, LUA_REGISTRYINDEX));
+      api._lua_settop(L, -2);
+      out.push({ name, flags, description, ref });
+    }
   }
 
   /** Continues the suspended script. */
@@ -318,9 +424,11 @@ export class LuaEngine {
     this.setField(L, 'version');
     api._lua_pushnumber(L, versionNumber(this.version));
     this.setField(L, 'version_num');
-    if (api._lua_pcallk(L, 1, 3, 0, 0, 0) !== LUA_OK) {
+    if (api._lua_pcallk(L, 1, 5, 0, 0, 0) !== LUA_OK) {
       throw new Error(`Lua init chunk failed: ${rt.toString(L, -1)}`);
     }
+    this.loadLibraryRef = BigInt(api._luaL_ref(L, LUA_REGISTRYINDEX));
+    this.functionRunnerRef = BigInt(api._luaL_ref(L, LUA_REGISTRYINDEX));
     this.memoryRef = BigInt(api._luaL_ref(L, LUA_REGISTRYINDEX));
     this.runnerRef = BigInt(api._luaL_ref(L, LUA_REGISTRYINDEX));
     this.handlerRef = BigInt(api._luaL_ref(L, LUA_REGISTRYINDEX));
@@ -809,7 +917,16 @@ export class LuaEngine {
    */
   private onHook(L: LuaState): void {
     const host = this.host;
-    if (host === null) return;
+    if (host === null) {
+      // FUNCTION LOAD's guard against library code that never ends (luaEngineLoadHook). Raised
+      // once: library code has no pcall to swallow it with.
+      if (this.loadDeadline !== 0 && Date.now() > this.loadDeadline) {
+        this.loadDeadline = 0;
+        this.pushErrorTable(L, 'FUNCTION LOAD timeout', false);
+        this.api._lua_error(L);
+      }
+      return;
+    }
     if (!this.killed) {
       const verdict = pollHost(host);
       // Only the script's own coroutine: yielding one the script created would hand control back to the script.

@@ -4,6 +4,8 @@
 // engine calls. Chunks loaded with the name "=ferrite" count as internal: errors they raise are
 // reported at the script line that called into them, as Redis' C libraries would.
 
+import { LUA_FUNCTIONS } from './lua-functions.js';
+
 export const INTERNAL_CHUNK_NAME = '=ferrite';
 /** How Lua prints positions inside internal chunks ("ferrite:12: ..."). */
 const INTERNAL_POSITION = `^${INTERNAL_CHUNK_NAME.slice(1)}:%d+: `;
@@ -482,7 +484,14 @@ do
 end
 
 -- Globals: everything lives in 'real'; the registry's global table (every chunk's _ENV) is an
--- empty read-only view of it that raises Redis' errors.
+-- empty read-only view of it that raises Redis' errors. FUNCTION LOAD points its __index
+-- elsewhere while a library loads.
+local globals_mt = {
+  __index = real,
+  __newindex = readonly_error,
+  __pairs = function() return next, real, nil end,
+  __len = function() return #real end,
+}
 
 do
   local keys = {}
@@ -493,12 +502,7 @@ do
       error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
     end,
   })
-  setmetatable(G, {
-    __index = real,
-    __newindex = readonly_error,
-    __pairs = function() return next, real, nil end,
-    __len = function() return #real end,
-  })
+  setmetatable(G, globals_mt)
   proxied[G] = real
   shown_mt[G] = protect({})
 end
@@ -532,5 +536,7 @@ local function memory_bytes()
   return collectgarbage('count') * 1024
 end
 
-return error_handler, runner, memory_bytes
+${LUA_FUNCTIONS}
+
+return error_handler, runner, memory_bytes, function_runner, load_library
 `;

@@ -40,6 +40,7 @@ export interface LuaCApi {
   /** Closes the coroutine's pending calls and makes it reusable. */
   _lua_resetthread(L: LuaState): number;
   _luaL_ref(L: LuaState, t: number): number;
+  _luaL_unref(L: LuaState, t: number, ref: number): void;
 
   _lua_gettop(L: LuaState): number;
   _lua_settop(L: LuaState, idx: number): void;

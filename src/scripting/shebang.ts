@@ -2,7 +2,8 @@
 
 export type ScriptFlag = 'no-writes' | 'allow-oom' | 'allow-stale' | 'no-cluster' | 'allow-cross-slot-keys';
 
-const KNOWN_FLAGS: readonly ScriptFlag[] = ['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys'];
+/** Redis' scripts_flags_def, in its order. */
+export const SCRIPT_FLAGS: readonly ScriptFlag[] = ['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys'];
 
 export interface Shebang {
   /** False for plain scripts, which Redis runs in "eval compatibility mode". */
@@ -26,7 +27,7 @@ export function parseShebang(body: string): Shebang | { error: string } {
     const list = part.slice(6);
     if (list === '') continue;
     for (const name of list.split(',')) {
-      const flag = KNOWN_FLAGS.find((f) => f === name);
+      const flag = SCRIPT_FLAGS.find((f) => f === name);
       if (flag === undefined) return { error: `ERR Unexpected flag in script shebang: ${name}` };
       if (!flags.includes(flag)) flags.push(flag);
     }
@@ -39,7 +40,7 @@ const isSpace = (c: string | undefined): boolean =>
 const isHex = (c: string | undefined): boolean => c !== undefined && /^[0-9a-fA-F]$/.test(c);
 
 /** sdssplitargs: whitespace-separated words with "double" (C escapes) and 'single' quoting; null on bad quoting. */
-function splitArgs(line: string): string[] | null {
+export function splitArgs(line: string): string[] | null {
   const cut = line.indexOf('\0');
   const s = cut < 0 ? line : line.slice(0, cut);
   const out: string[] = [];

@@ -38,8 +38,11 @@ export interface KeyspaceHooks {
   changed(db: Database, key: string, kind: ChangeKind): void;
   /** A key was removed because its TTL passed: keyspace event and the propagated DEL. */
   expired(db: Database, key: string): void;
-  /** Whole database emptied (FLUSHDB/FLUSHALL/SWAPDB): every watcher of it is dirty. */
-  flushed(db: Database): void;
+  /**
+   * Whole database emptied (FLUSHDB/FLUSHALL), or its content exchanged (SWAPDB): every watcher
+   * of it is dirty. Client-side caching forgets everything on a flush only, as Redis does.
+   */
+  flushed(db: Database, how: 'flush' | 'swap'): void;
   /** Two databases exchanged their contents (SWAPDB): a running snapshot follows its keys. */
   swapped(a: Database, b: Database): void;
   /** A reading command looked for a key that isn't there (the `keymiss` keyspace event). */
@@ -218,7 +221,7 @@ export class Database {
     this.dict = new Dict<KeyEntry>();
     this.volatile = [];
     this.usedBytes = 0;
-    this.shared.hooks.flushed(this);
+    this.shared.hooks.flushed(this, 'flush');
     return n;
   }
 
@@ -229,8 +232,8 @@ export class Database {
     [this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl];
     [this.usedBytes, other.usedBytes] = [other.usedBytes, this.usedBytes];
     this.shared.hooks.swapped(this, other);
-    this.shared.hooks.flushed(this);
-    this.shared.hooks.flushed(other);
+    this.shared.hooks.flushed(this, 'swap');
+    this.shared.hooks.flushed(other, 'swap');
   }
 
   /** A random live key, like RANDOMKEY (expired keys met on the way are reclaimed). */
