@@ -8,6 +8,9 @@ import { KeyspaceEvents } from './engine/keyspace-events.js';
 import { KeyspaceNotifier } from './engine/notifications.js';
 import { attachPubSub } from './engine/pubsub-registry.js';
 import { ALL_COMMANDS } from './commands/registry.js';
+import { persistenceSection } from './commands/info.js';
+import { AppendOnlyFile } from './persistence/aof.js';
+import { withAofFields } from './persistence/aof-info.js';
 import { Scripting } from './engine/script-runner.js';
 import { FERRITE_VERSION, REDIS_COMPAT_VERSION, ServerState, type ServerControl } from './engine/server-context.js';
 import { attachWatches } from './engine/watch.js';
@@ -29,6 +32,7 @@ export class FerriteServer implements ServerControl {
   readonly table: CommandTable;
   readonly dispatcher: Dispatcher;
   readonly scripting: Scripting;
+  readonly aof: AppendOnlyFile;
   readonly connections = new Set<Connection>();
   /** The memcached front end, while memcached-port is not 0. */
   memcached: MemcachedListener | undefined;
@@ -49,11 +53,19 @@ export class FerriteServer implements ServerControl {
     this.table = new CommandTable(ALL_COMMANDS);
     this.dispatcher = new Dispatcher(this.state, this.table);
     this.scripting = new Scripting(this.state, this.dispatcher);
+    this.aof = new AppendOnlyFile(this.state, this.dispatcher);
     this.wireKeyspace();
     this.wirePubSubAndWatches();
     this.wireConfig();
     this.wireMemory();
+    this.wireAof();
     linkMemcachedMemoryLimit(this.config);
+  }
+
+  /** The append-only file: live options and its INFO persistence fields. */
+  private wireAof(): void {
+    for (const name of AppendOnlyFile.liveOptions) this.config.onChange(name, (v) => this.aof.applyConfig(name, v));
+    this.state.infoProviders.set('persistence', () => withAofFields(persistenceSection(this.state), this.aof));
   }
 
   get port(): number {
@@ -134,6 +146,12 @@ export class FerriteServer implements ServerControl {
     }
     await this.listenMemcached();
     this.startCron();
+    try {
+      await this.aof.start();
+    } catch (e) {
+      await this.close();
+      throw e;
+    }
   }
 
   /** The memcached front end on memcached-port (0 turns it off), over database 0. */
@@ -249,6 +267,7 @@ export class FerriteServer implements ServerControl {
     this.closing ??= (async () => {
       if (this.cron !== undefined) clearInterval(this.cron);
       this.scripting.stop();
+      this.aof.shutdown();
       for (const conn of [...this.connections]) conn.close(true);
       await this.memcached?.close();
       await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));

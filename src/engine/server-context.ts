@@ -108,6 +108,23 @@ export class ServerStats {
 /** Where a write's effects go once it ran: AOF, replicas (added by persistence/replication). */
 export type PropagationSink = (dbIndex: number, argv: string[]) => void;
 
+/**
+ * Holds replies until the writes they acknowledge are durable (appendfsync always: one fsync per
+ * event-loop turn, then every held connection writes). Null on ServerState when nothing needs it.
+ */
+export interface ReplyBarrier {
+  /** True when `transport.flush()` was deferred until the pending writes are on disk. */
+  hold(transport: { flush(): void }): boolean;
+  /** Makes pending writes durable now (a connection closing right after its reply). */
+  settle(): void;
+}
+
+/** What BGREWRITEAOF and CONFIG SET appendonly reach (persistence/aof.ts implements it). */
+export interface AofControl {
+  /** Starts or schedules a rewrite; the reply line, or an error line starting with "ERR". */
+  bgrewrite(): string;
+}
+
 export interface PauseState {
   /** Until when clients are paused (ms), 0 when not paused. */
   until: number;
@@ -137,6 +154,15 @@ export class ServerState {
   readonly slowlog: SlowLog;
   readonly latency = new LatencyMonitor();
   readonly sinks: PropagationSink[] = [];
+  /** Set while replies must wait for an fsync (see ReplyBarrier). */
+  replyBarrier: ReplyBarrier | null = null;
+  /** The append-only file, once persistence is wired. */
+  aof: AofControl | undefined;
+  /**
+   * Persistence failures that refuse writes (and PING) with MISCONF, as Redis'
+   * writeCommandsDeniedByDiskError: by source ('rdb' first, then 'aof'), the full error line.
+   */
+  readonly diskErrors = new Map<'rdb' | 'aof', string>();
   readonly pause: PauseState = { until: 0, mode: 'all', timer: undefined };
   /** Clients waiting for the pause to end, resumed in arrival order. */
   readonly pausedClients = new Set<Client>();
