@@ -8,9 +8,7 @@ import { KeyspaceEvents } from './engine/keyspace-events.js';
 import { KeyspaceNotifier } from './engine/notifications.js';
 import { attachPubSub } from './engine/pubsub-registry.js';
 import { ALL_COMMANDS } from './commands/registry.js';
-import { persistenceSection } from './commands/info.js';
 import { AppendOnlyFile } from './persistence/aof.js';
-import { withAofFields } from './persistence/aof-info.js';
 import { Scripting } from './engine/script-runner.js';
 import { FERRITE_VERSION, REDIS_COMPAT_VERSION, ServerState, type ServerControl } from './engine/server-context.js';
 import { attachWatches } from './engine/watch.js';
@@ -18,6 +16,8 @@ import { Config } from './config.js';
 import { ServerLog } from './log.js';
 import { Connection } from './network/connection.js';
 import { MemcachedListener, linkMemcachedMemoryLimit } from './network/memcached-listener.js';
+import { attachRdbPersistence, type RdbPersistence } from './persistence/rdb-persistence.js';
+import { attachSnapshots } from './persistence/snapshot.js';
 
 export interface ListenAddress {
   host: string;
@@ -36,6 +36,7 @@ export class FerriteServer implements ServerControl {
   readonly connections = new Set<Connection>();
   /** The memcached front end, while memcached-port is not 0. */
   memcached: MemcachedListener | undefined;
+  readonly rdb: RdbPersistence;
   private listeners: NetServer[] = [];
   private cron: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
@@ -55,6 +56,9 @@ export class FerriteServer implements ServerControl {
     this.scripting = new Scripting(this.state, this.dispatcher);
     this.aof = new AppendOnlyFile(this.state, this.dispatcher);
     this.wireKeyspace();
+    attachSnapshots(this.state, this.events);
+    this.rdb = attachRdbPersistence(this.state);
+    for (const name of ['save', 'stop-writes-on-bgsave-error']) this.config.onChange(name, () => this.rdb.refreshWriteDenial());
     this.wirePubSubAndWatches();
     this.wireConfig();
     this.wireMemory();
@@ -65,7 +69,8 @@ export class FerriteServer implements ServerControl {
   /** The append-only file: live options and its INFO persistence fields. */
   private wireAof(): void {
     for (const name of AppendOnlyFile.liveOptions) this.config.onChange(name, (v) => this.aof.applyConfig(name, v));
-    this.state.infoProviders.set('persistence', () => withAofFields(persistenceSection(this.state), this.aof));
+    this.state.infoProviders.set('persistence-aof', () => this.aof.info());
+    this.state.infoProviders.set('persistence-aof-loading', () => this.aof.loadingInfo());
   }
 
   get port(): number {
@@ -146,7 +151,16 @@ export class FerriteServer implements ServerControl {
     }
     await this.listenMemcached();
     this.startCron();
+    await this.loadData();
+  }
+
+  /**
+   * Loads the dataset on start (clients get LOADING meanwhile): with appendonly yes the AOF is what
+   * loads, as in Redis, else dump.rdb. A bad file stops the start-up.
+   */
+  private async loadData(): Promise<void> {
     try {
+      if (!this.config.getBool('appendonly')) await this.rdb.loadOnStart();
       await this.aof.start();
     } catch (e) {
       await this.close();
@@ -237,6 +251,7 @@ export class FerriteServer implements ServerControl {
     }
     state.stats.sampleOps(now);
     state.usedMemory();
+    this.rdb.cron(now);
     const timeout = state.config.getNumber('timeout');
     if (timeout > 0) {
       for (const conn of this.connections) {
@@ -254,7 +269,8 @@ export class FerriteServer implements ServerControl {
   shutdown(options: { save?: boolean; now?: boolean; force?: boolean }): string | undefined {
     if (this.state.busyError !== null && options.save !== false) return this.state.busyError;
     this.log.warning('User requested shutdown...');
-    // SAVE/NOSAVE/NOW/FORCE only matter once there is persistence to save to.
+    const err = this.rdb.prepareShutdown(options);
+    if (err !== undefined) return err;
     this.log.warning('Ferrite is now ready to exit, bye bye...');
     setImmediate(() => {
       void this.close().then(() => this.onShutdown?.());
@@ -266,6 +282,7 @@ export class FerriteServer implements ServerControl {
   close(): Promise<void> {
     this.closing ??= (async () => {
       if (this.cron !== undefined) clearInterval(this.cron);
+      this.rdb.killBackground('server closing');
       this.scripting.stop();
       this.aof.shutdown();
       for (const conn of [...this.connections]) conn.close(true);

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { assertSameDataset, dumpDataset, fillMixed } from './helpers/dataset.js';
+import { diffDatasets, populate, readDataset } from './helpers/dataset.js';
 import { killAll, launchFerrite, launchRedis, mustStart, type ServerProcess } from './helpers/processes.js';
 import { mulberry32 } from './helpers/random.js';
 
@@ -60,8 +60,8 @@ test('appendonly yes: Redis 7 file names and manifest, RESP commands with SELECT
     await c.incr('counter');
     await c.expire('counter', 1000);
     await c.select(0);
-    await fillMixed(c, mulberry32(1), 300);
-    return dumpDataset(c);
+    await populate(c.options.port!, mulberry32(1));
+    return readDataset(c.options.port!);
   });
   await s.stop();
   assert.equal(readdirSync(join(dir, 'appendonlydir')).sort(), ['appendonly.aof.1.base.aof', 'appendonly.aof.1.incr.aof', 'appendonly.aof.manifest']);
@@ -73,7 +73,7 @@ test('appendonly yes: Redis 7 file names and manifest, RESP commands with SELECT
   const again = await mustStart(launchFerrite(dir, ['--appendonly', 'yes']));
   assert.match(again.output(), /DB loaded from incr file appendonly\.aof\.1\.incr\.aof/);
   assert.match(again.output(), /Opening AOF incr file appendonly\.aof\.1\.incr\.aof on server start/);
-  assertSameDataset(await withClient(again, dumpDataset), before);
+  assert.equal(diffDatasets(await readDataset(again.port), before), []);
   await again.stop();
 });
 
@@ -81,10 +81,10 @@ test('redis-check-aof accepts the manifest, bases and incr files, with and witho
   const dir = freshDir();
   const s = await mustStart(launchFerrite(dir, ['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no', '--aof-timestamp-enabled', 'yes']));
   await withClient(s, async (c) => {
-    await fillMixed(c, mulberry32(2), 200);
+    await populate(c.options.port!, mulberry32(2));
     assert.is(await c.bgrewriteaof(), 'Background append only file rewriting started');
     await waitRewriteDone(c);
-    await fillMixed(c, mulberry32(3), 100);
+    await populate(c.options.port!, mulberry32(3));
     const tx = c.multi();
     tx.set('in-tx', '1');
     tx.lpush('in-tx-list', 'a', 'b');
@@ -105,17 +105,17 @@ test('redis-server 7.0 started on Ferrite\'s appendonlydir has the same dataset'
   const dir = freshDir();
   const s = await mustStart(launchFerrite(dir, ['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no']));
   const ours = await withClient(s, async (c) => {
-    await fillMixed(c, mulberry32(4), 400);
+    await populate(c.options.port!, mulberry32(4));
     await c.bgrewriteaof();
     await waitRewriteDone(c);
     // Writes after the rewrite live in the new incr file only.
-    await fillMixed(c, mulberry32(5), 150);
+    await populate(c.options.port!, mulberry32(5));
     await c.del('k:7:');
-    return dumpDataset(c);
+    return readDataset(c.options.port!);
   });
   await s.stop();
   const redis = await mustStart(launchRedis(dir, ['--appendonly', 'yes']));
-  assertSameDataset(await withClient(redis, dumpDataset), ours);
+  assert.equal(diffDatasets(await readDataset(redis.port), ours), []);
   await redis.stop();
 });
 
@@ -124,16 +124,16 @@ for (const preamble of ['no', 'yes']) {
     const dir = freshDir();
     const redis = await mustStart(launchRedis(dir, ['--appendonly', 'yes', '--aof-use-rdb-preamble', preamble]));
     const theirs = await withClient(redis, async (c) => {
-      await fillMixed(c, mulberry32(6), 300);
+      await populate(c.options.port!, mulberry32(6));
       await c.bgrewriteaof();
       await waitRewriteDone(c);
-      await fillMixed(c, mulberry32(7), 150);
-      return dumpDataset(c);
+      await populate(c.options.port!, mulberry32(7));
+      return readDataset(c.options.port!);
     });
     await redis.stop();
     assert.ok(existsSync(join(dir, 'appendonlydir', `appendonly.aof.2.base.${preamble === 'yes' ? 'rdb' : 'aof'}`)));
     const s = await mustStart(launchFerrite(dir, ['--appendonly', 'yes']));
-    assertSameDataset(await withClient(s, dumpDataset), theirs);
+    assert.equal(diffDatasets(await readDataset(s.port), theirs), []);
     await s.stop();
   });
 }
@@ -142,7 +142,7 @@ test('BGREWRITEAOF: a new base and incr file, old ones become history and are re
   const dir = freshDir();
   const s = await mustStart(launchFerrite(dir, ['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no']));
   const ours = await withClient(s, async (c) => {
-    await fillMixed(c, mulberry32(8), 200);
+    await populate(c.options.port!, mulberry32(8));
     await c.bgrewriteaof();
     await waitRewriteDone(c);
     await c.bgrewriteaof();
@@ -150,14 +150,14 @@ test('BGREWRITEAOF: a new base and incr file, old ones become history and are re
     const info = String(await c.info('persistence'));
     assert.match(info, /aof_rewrites:2\r\n/);
     assert.match(info, /aof_last_bgrewrite_status:ok\r\n/);
-    return dumpDataset(c);
+    return readDataset(c.options.port!);
   });
   assert.is(manifest(dir), 'file appendonly.aof.3.base.aof seq 3 type b\nfile appendonly.aof.3.incr.aof seq 3 type i\n');
   assert.equal(readdirSync(join(dir, 'appendonlydir')).sort(), ['appendonly.aof.3.base.aof', 'appendonly.aof.3.incr.aof', 'appendonly.aof.manifest']);
   assert.match(s.output(), /Removing the history file appendonly\.aof\.2\.base\.aof in the background/);
   await s.stop();
   const again = await mustStart(launchFerrite(dir, ['--appendonly', 'yes']));
-  assertSameDataset(await withClient(again, dumpDataset), ours);
+  assert.equal(diffDatasets(await readDataset(again.port), ours), []);
   await again.stop();
 });
 
@@ -165,16 +165,16 @@ test('CONFIG SET appendonly yes starts a rewrite and then logs writes; no stops;
   const dir = freshDir();
   const s = await mustStart(launchFerrite(dir, ['--aof-use-rdb-preamble', 'no']));
   const ours = await withClient(s, async (c) => {
-    await fillMixed(c, mulberry32(9), 100);
+    await populate(c.options.port!, mulberry32(9));
     assert.match(String(await c.info('persistence')), /aof_enabled:0\r\n/);
     assert.is(await c.config('SET', 'appendonly', 'yes'), 'OK');
-    await fillMixed(c, mulberry32(10), 100);
+    await populate(c.options.port!, mulberry32(10));
     await waitRewriteDone(c);
     const info = String(await c.info('persistence'));
     assert.match(info, /aof_enabled:1\r\n/);
     assert.match(info, /aof_current_size:\d+\r\naof_base_size:\d+\r\naof_pending_rewrite:0\r\naof_buffer_length:0\r\n/);
     await c.set('after-enable', 'x');
-    const snapshot = await dumpDataset(c);
+    const snapshot = await readDataset(c.options.port!);
     assert.is(await c.config('SET', 'appendonly', 'no'), 'OK');
     await c.set('after-disable', 'y');
     assert.not.match(String(await c.info("persistence")), /aof_current_size/);
@@ -183,7 +183,7 @@ test('CONFIG SET appendonly yes starts a rewrite and then logs writes; no stops;
   await s.stop();
   assert.is(manifest(dir), 'file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n');
   const again = await mustStart(launchFerrite(dir, ['--appendonly', 'yes']));
-  assertSameDataset(await withClient(again, dumpDataset), ours);
+  assert.equal(diffDatasets(await readDataset(again.port), ours), []);
   await again.stop();
 });
 
@@ -204,10 +204,10 @@ test('an old single-file appendonly.aof is migrated into the AOF directory and l
   const dir = freshDir();
   const redis = await mustStart(launchRedis(dir, ['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no']));
   const theirs = await withClient(redis, async (c) => {
-    await fillMixed(c, mulberry32(11), 200);
+    await populate(c.options.port!, mulberry32(11));
     await c.bgrewriteaof();
     await waitRewriteDone(c);
-    return dumpDataset(c);
+    return readDataset(c.options.port!);
   });
   await redis.stop();
   // A Redis 6 layout: one appendonly.aof in dir, no AOF directory.
@@ -215,7 +215,7 @@ test('an old single-file appendonly.aof is migrated into the AOF directory and l
   rmSync(join(dir, 'appendonlydir'), { recursive: true });
   const s = await mustStart(launchFerrite(dir, ['--appendonly', 'yes']));
   assert.match(s.output(), /Successfully migrated an old-style AOF file \(appendonly\.aof\) into the AOF directory \(appendonlydir\)/);
-  assertSameDataset(await withClient(s, dumpDataset), theirs);
+  assert.equal(diffDatasets(await readDataset(s.port), theirs), []);
   await s.stop();
   assert.ok(!existsSync(join(dir, 'appendonly.aof')));
   assert.match(manifest(dir), /^file appendonly\.aof seq 1 type b\n/);

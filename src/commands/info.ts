@@ -106,7 +106,7 @@ function ratio(a: number, b: number): string {
 }
 
 /** What persistence reports while no snapshot or AOF machinery is running. */
-export function persistenceSection(s: ServerState): Fields {
+function persistenceSection(s: ServerState): Fields {
   return [
     ['loading', s.loading ? 1 : 0], ['async_loading', 0], ['current_cow_peak', 0], ['current_cow_size', 0], ['current_cow_size_age', 0],
     ['current_fork_perc', '0.00'], ['current_save_keys_processed', 0], ['current_save_keys_total', 0],

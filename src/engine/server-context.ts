@@ -158,11 +158,6 @@ export class ServerState {
   replyBarrier: ReplyBarrier | null = null;
   /** The append-only file, once persistence is wired. */
   aof: AofControl | undefined;
-  /**
-   * Persistence failures that refuse writes (and PING) with MISCONF, as Redis'
-   * writeCommandsDeniedByDiskError: by source ('rdb' first, then 'aof'), the full error line.
-   */
-  readonly diskErrors = new Map<'rdb' | 'aof', string>();
   readonly pause: PauseState = { until: 0, mode: 'all', timer: undefined };
   /** Clients waiting for the pause to end, resumed in arrival order. */
   readonly pausedClients = new Set<Client>();
@@ -180,6 +175,8 @@ export class ServerState {
    * Nothing may change the dataset meanwhile (no eviction, active expiry or blocked-client wake-ups).
    */
   busyError: string | null = null;
+  /** Set while writes must be refused because persisting failed (MISCONF after a failed save or AOF write). */
+  writeDenied: string | null = null;
   nextClientId = 1;
   /** Clients blocked on keys; owned by the Dispatcher, which re-runs their commands. */
   blocking!: BlockingRegistry;

@@ -2,7 +2,7 @@
 // the base (RDB or AOF format) then every incremental file in manifest order, each command replayed
 // through the one command path (Dispatcher.call) as a fake client without a socket. Loading is cut
 // into slices of a few ms so clients connected meanwhile get LOADING, and reports progress.
-import { closeSync, ftruncateSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, ftruncateSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '../engine/client.js';
 import type { Dispatcher } from '../engine/dispatch.js';
@@ -10,9 +10,8 @@ import type { ServerState } from '../engine/server-context.js';
 import { RDB_MAGIC } from './aof-format.js';
 import type { AofManifest } from './aof-manifest.js';
 import { AofReader } from './aof-reader.js';
-
-/** Loads an RDB image from `fd` at offset 0 into the server; returns the offset just past it. */
-export type RdbImageLoader = (fd: number, fileName: string) => number;
+import { commitLoad, loadRdb } from './rdb-loader.js';
+import { decodeContextFrom } from './value-codec.js';
 
 /** Loading failed: the server must not start (Redis exits 1 after logging why). */
 export class AofLoadError extends Error {}
@@ -36,7 +35,6 @@ export class AofLoader {
     private readonly state: ServerState,
     private readonly dispatcher: Dispatcher,
     private readonly dir: string,
-    private readonly loadRdb: RdbImageLoader | undefined,
   ) {
     this.client = new Client(0, null, false);
   }
@@ -87,21 +85,20 @@ export class AofLoader {
     }
     try {
       if (fstatSync(fd).size === 0) return 'empty';
-      return await this.replay(fd, name);
+      return await this.replay(fd, name, path);
     } finally {
       closeSync(fd);
     }
   }
 
-  private async replay(fd: number, name: string): Promise<'ok' | 'truncated'> {
+  private async replay(fd: number, name: string, path: string): Promise<'ok' | 'truncated'> {
     const log = this.state.log;
     let start = 0;
     if (startsWithRdbMagic(fd)) {
       const oldStyle = name === this.state.config.get('appendfilename');
       log.notice(oldStyle ? 'Reading RDB preamble from AOF file...' : 'Reading RDB base file on AOF loading...');
-      if (this.loadRdb === undefined) throw this.fail(`Error reading the RDB base file ${name}, AOF loading aborted`);
       try {
-        start = this.loadRdb(fd, name);
+        start = await this.loadRdbImage(path);
       } catch (e) {
         log.warning((e as Error).message);
         throw this.fail(oldStyle ? `Error reading the RDB preamble of the AOF file ${name}, AOF loading aborted` : `Error reading the RDB base file ${name}, AOF loading aborted`);
@@ -143,6 +140,24 @@ export class AofLoader {
       return this.truncated(fd, name, validBeforeMulti);
     }
     return 'ok';
+  }
+
+  /** An RDB base or preamble: loaded whole, then swapped in (the incr files apply on top). */
+  private async loadRdbImage(path: string): Promise<number> {
+    const state = this.state;
+    const before = this.progress.loadedBytes;
+    const loaded = await loadRdb(createReadStream(path, { highWaterMark: 1 << 20 }), {
+      decode: decodeContextFrom(state.config),
+      databases: state.databases.length,
+      keepExpired: state.keyspace.isReplica,
+      verifyChecksum: state.config.getBool('rdbchecksum'),
+      totalBytes: statSync(path).size,
+      onProgress: (p) => void (this.progress.loadedBytes = before + p.bytesLoaded),
+    });
+    this.progress.loadedBytes = before;
+    commitLoad(state, loaded);
+    state.log.notice(`Done loading RDB, keys loaded: ${loaded.keys}, keys expired: ${loaded.expiredSkipped}.`);
+    return loaded.bytes;
   }
 
   /** Runs one command as the fake client: queued while in MULTI, like Redis' AOF client. */

@@ -3,24 +3,25 @@
 // BGREWRITEAOF writing a new base from a point-in-time view while writes go to a new incremental
 // file, the manifest swapped atomically when the base is complete, history files removed after.
 // Also: loading on start, CONFIG SET appendonly yes|no, automatic rewrites, INFO persistence.
-import { existsSync, fstatSync, mkdirSync, openSync, renameSync, statSync } from 'node:fs';
+import { existsSync, fstatSync, mkdirSync, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dispatcher } from '../engine/dispatch.js';
 import type { AofControl, ServerState } from '../engine/server-context.js';
-import { AofLoadError, AofLoader, type RdbImageLoader } from './aof-loader.js';
-import { AofManifest, fsyncDir, ManifestError } from './aof-manifest.js';
-import { AofBaseEncoder, removeQuietly, RewriteJob, type BaseEncoder, type PointInTimeView } from './aof-rewrite.js';
+import { AofLoadError, AofLoader } from './aof-loader.js';
+import { AofManifest, ManifestError } from './aof-manifest.js';
+import { aofSnapshotFormat } from './aof-snapshot-format.js';
 import { AofWriter, type FsyncPolicy } from './aof-writer.js';
 import { errnoText } from './errno-text.js';
-import { ImmediateView } from './immediate-view.js';
+import { saveRdbFileInBackground, saveRdbFileSync, type BackgroundSave } from './rdb-file.js';
+import { runningSnapshot, type SnapshotOptions } from './snapshot.js';
 
 export type AofState = 'off' | 'on' | 'wait-rewrite';
 
-/** What the RDB side lends the AOF: a point-in-time view and the RDB encoding of a base. */
-export interface RdbSupport {
-  loadImage?: RdbImageLoader;
-  view?: (state: ServerState) => PointInTimeView;
-  rdbEncoder?: (state: ServerState) => BaseEncoder;
+/** A rewrite under way: the snapshot being written and where it goes. */
+interface Rewrite {
+  save: BackgroundSave;
+  startedAt: number;
+  baseName: string;
 }
 
 /** Redis' AOF_REWRITE_LIMITE_THRESHOLD and the longest back-off, in minutes. */
@@ -31,7 +32,7 @@ export class AppendOnlyFile implements AofControl {
   state: AofState = 'off';
   private manifest: AofManifest;
   private writer: AofWriter | null = null;
-  private job: RewriteJob | null = null;
+  private job: Rewrite | null = null;
   /** A temp incremental file collecting writes while the first rewrite of `appendonly yes` runs. */
   private tempIncrOpen = false;
   private scheduled = false;
@@ -52,7 +53,6 @@ export class AppendOnlyFile implements AofControl {
   constructor(
     private readonly server: ServerState,
     private readonly dispatcher: Dispatcher,
-    private readonly rdb: RdbSupport = {},
   ) {
     this.manifest = new AofManifest(this.fileName);
     server.aof = this;
@@ -130,7 +130,7 @@ export class AppendOnlyFile implements AofControl {
   }
 
   private async load(): Promise<void> {
-    const loader = new AofLoader(this.server, this.dispatcher, this.dirPath, this.rdb.loadImage);
+    const loader = new AofLoader(this.server, this.dispatcher, this.dirPath);
     this.loader = loader;
     this.server.loading = true;
     try {
@@ -151,7 +151,7 @@ export class AppendOnlyFile implements AofControl {
     const m = this.manifest;
     const hadIncr = m.incr.length > 0;
     if (m.isEmpty) {
-      const base = m.newBase(this.rdbBase());
+      const base = m.newBase(this.config.getBool('aof-use-rdb-preamble'));
       this.writeBaseNow(this.path(base.name));
       this.log.notice(`Creating AOF base file ${base.name} on server start`);
     }
@@ -165,27 +165,20 @@ export class AppendOnlyFile implements AofControl {
 
   /** A base of the current dataset, written before anything else runs (start-up with nothing to load). */
   private writeBaseNow(path: string): void {
-    const encoder = this.encoder();
-    const view = new ImmediateView(this.server.databases);
-    let failure: Error | null = null;
-    new RewriteJob(path, view, encoder, (err) => void (failure = err)).runToEnd();
-    if (failure !== null) {
-      this.log.warning(`Error writing the AOF base file ${path}: ${(failure as Error).message}`);
+    try {
+      saveRdbFileSync(this.server, path, this.snapshotOptions());
+    } catch (e) {
+      this.log.warning(`Error writing the AOF base file ${path}: ${errnoText(e as NodeJS.ErrnoException)}`);
       throw new AofLoadError('Error writing the AOF base file');
     }
   }
 
-  private rdbBase(): boolean {
-    return this.config.getBool('aof-use-rdb-preamble') && this.rdb.rdbEncoder !== undefined;
-  }
-
-  private encoder(): BaseEncoder {
-    if (this.rdbBase()) return this.rdb.rdbEncoder!(this.server);
-    return new AofBaseEncoder(Date.now(), this.config.getBool('aof-timestamp-enabled'));
-  }
-
-  private view(): PointInTimeView {
-    return this.rdb.view?.(this.server) ?? new ImmediateView(this.server.databases);
+  /** An RDB base (aof-use-rdb-preamble yes, aux aof-base 1) or the command format. */
+  private snapshotOptions(): SnapshotOptions {
+    const c = this.config;
+    const base: SnapshotOptions = { compress: c.getBool('rdbcompression'), checksum: c.getBool('rdbchecksum'), aofBase: true };
+    if (c.getBool('aof-use-rdb-preamble')) return base;
+    return { ...base, format: aofSnapshotFormat(c.getBool('aof-timestamp-enabled')) };
   }
 
   private ensureDir(fatal: boolean): boolean {
@@ -204,11 +197,9 @@ export class AppendOnlyFile implements AofControl {
       log: this.log,
       policy: this.config.get('appendfsync') as FsyncPolicy,
       timestamps: this.config.getBool('aof-timestamp-enabled'),
-      fsyncSuspended: () => this.job !== null && this.config.getBool('no-appendfsync-on-rewrite'),
-      onStatus: (error) => {
-        if (error === null) this.server.diskErrors.delete('aof');
-        else this.server.diskErrors.set('aof', `MISCONF Errors writing to the AOF file: ${error}`);
-      },
+      // Redis skips fsync while any child (a rewrite or a BGSAVE) writes, under no-appendfsync-on-rewrite.
+      fsyncSuspended: () => runningSnapshot(this.server) !== undefined && this.config.getBool('no-appendfsync-on-rewrite'),
+      onStatus: (error) => this.setWriteError(error),
       onFatal: (message) => {
         this.log.warning(message);
         process.exit(1);
@@ -226,9 +217,22 @@ export class AppendOnlyFile implements AofControl {
     if (i !== -1) this.server.sinks.splice(i, 1);
     writer.close();
     this.writer = null;
-    this.server.diskErrors.delete('aof');
+    this.setWriteError(null);
     this.updateBarrier();
   }
+
+  /** MISCONF for writes while the AOF can't be written; a failed RDB save's MISCONF comes first. */
+  private setWriteError(error: string | null): void {
+    const s = this.server;
+    if (error !== null) {
+      if (s.writeDenied === null || s.writeDenied === this.deniedWith) s.writeDenied = this.deniedWith = `MISCONF Errors writing to the AOF file: ${error}`;
+    } else if (this.deniedWith !== null) {
+      if (s.writeDenied === this.deniedWith) s.writeDenied = null;
+      this.deniedWith = null;
+    }
+  }
+
+  private deniedWith: string | null = null;
 
   /** Replies wait for the fsync only under appendfsync always: otherwise the hot path skips the barrier. */
   private updateBarrier(): void {
@@ -285,6 +289,10 @@ export class AppendOnlyFile implements AofControl {
   /** BGREWRITEAOF */
   bgrewrite(): string {
     if (this.job !== null) return 'ERR Background append only file rewriting already in progress';
+    if (runningSnapshot(this.server) !== undefined) {
+      this.scheduled = true;
+      return 'Background append only file rewriting scheduled';
+    }
     if (this.startRewrite() !== null) return "ERR Can't execute an AOF background rewriting. Please check the server logs for more information.";
     return 'Background append only file rewriting started';
   }
@@ -306,18 +314,25 @@ export class AppendOnlyFile implements AofControl {
       this.lastRewriteOk = false;
       return 'incr';
     }
-    const temp = this.path(`temp-rewriteaof-bg-${process.pid}.aof`);
+    const rdbFormat = this.config.getBool('aof-use-rdb-preamble');
+    const baseName = this.manifest.clone().newBase(rdbFormat).name;
+    let save: BackgroundSave;
     try {
-      const encoder = this.encoder();
-      this.job = new RewriteJob(temp, this.view(), encoder, (err) => this.rewriteDone(err, temp, encoder.format === 'rdb'));
+      // The snapshot's point in time is now: the new incr file holds every write after it.
+      save = saveRdbFileInBackground(this.server, this.path(baseName), this.snapshotOptions(), `rewriteaof-bg-${process.pid}`);
     } catch (e) {
       this.log.warning(`Can't rewrite append only file in background: ${errnoText(e as NodeJS.ErrnoException)}`);
       this.lastRewriteOk = false;
-      return 'temp';
+      return 'snapshot';
     }
+    const job: Rewrite = { save, startedAt: Date.now(), baseName };
+    this.job = job;
     this.scheduled = false;
     this.log.notice('Background append only file rewriting started');
-    this.job.start();
+    save.done.then(
+      () => this.job === job && this.rewriteDone(job, rdbFormat),
+      (e: Error) => this.job === job && this.rewriteFailed(job, `Background AOF rewrite terminated with error: ${e.message}`),
+    );
     return null;
   }
 
@@ -341,17 +356,14 @@ export class AppendOnlyFile implements AofControl {
     this.writer!.switchTo(fd);
   }
 
-  /** Redis' backgroundRewriteDoneHandler: the new base under its name, the manifest swapped. */
-  private rewriteDone(err: Error | null, temp: string, rdbFormat: boolean): void {
-    const elapsed = Math.floor((Date.now() - (this.job?.startedAt ?? Date.now())) / 1000);
+  /** Redis' backgroundRewriteDoneHandler: the base is durable under its name; the manifest is swapped. */
+  private rewriteDone(job: Rewrite, rdbFormat: boolean): void {
     this.job = null;
-    if (err !== null) return this.rewriteFailed(`Background AOF rewrite terminated with error: ${err.message}`);
     this.log.notice('Background AOF rewrite terminated with success');
     const next = this.manifest.clone();
     const base = next.newBase(rdbFormat);
     let newIncrName: string | undefined;
     try {
-      renameSync(temp, this.path(base.name));
       if (this.state === 'wait-rewrite') {
         const incr = next.newIncr();
         renameSync(this.path(this.tempIncrName()), this.path(incr.name));
@@ -359,13 +371,11 @@ export class AppendOnlyFile implements AofControl {
       }
       next.markRewrittenIncrAsHistory(this.writer !== null);
       next.persist(this.dirPath);
-      fsyncDir(this.dirPath);
     } catch (e) {
-      removeQuietly(temp);
-      return this.rewriteFailed(`Error trying to rename the temporary AOF base file: ${errnoText(e as NodeJS.ErrnoException)}`);
+      return this.rewriteFailed(job, `Error trying to persist the AOF manifest after a rewrite: ${errnoText(e as NodeJS.ErrnoException)}`);
     }
     this.manifest = next;
-    this.log.notice(`Successfully renamed the temporary AOF base file ${temp.slice(this.dirPath.length + 1)} into ${base.name}`);
+    this.log.notice(`Successfully renamed the temporary AOF base file into ${base.name}`);
     if (newIncrName !== undefined) {
       this.log.notice(`Successfully renamed the temporary AOF incr file ${this.tempIncrName()} into ${newIncrName}`);
       this.tempIncrOpen = false;
@@ -376,22 +386,26 @@ export class AppendOnlyFile implements AofControl {
     this.appendedMark = this.writer?.appended ?? 0;
     this.rewriteBaseSize = this.sizeMark;
     this.rewrites++;
-    this.lastRewriteSecs = elapsed;
+    this.lastRewriteSecs = Math.floor((Date.now() - job.startedAt) / 1000);
     this.lastRewriteOk = true;
     this.consecutiveFailures = 0;
     this.log.notice('Background AOF rewrite finished successfully');
-    if (this.scheduled) this.startRewrite();
   }
 
-  private rewriteFailed(message: string): void {
+  /** The old base and manifest stay as they were; the temp base was removed by the snapshot's file writer. */
+  private rewriteFailed(job: Rewrite, message: string): void {
+    if (this.job === job) this.job = null;
+    removeQuietly(this.path(job.baseName));
     this.log.warning(message);
     this.lastRewriteOk = false;
     this.consecutiveFailures++;
   }
 
   private abortRewrite(): void {
-    this.job?.abort();
+    const job = this.job;
+    if (job === null) return;
     this.job = null;
+    job.save.abort(new Error('AOF rewrite stopped'));
   }
 
   /** History files (old bases and incr files) are removed unless aof-disable-auto-gc. */
@@ -421,7 +435,7 @@ export class AppendOnlyFile implements AofControl {
   /** Once a second: the writer's retries and fsync, a scheduled rewrite, the automatic rewrite. */
   private tick(): void {
     this.writer?.cron();
-    if (this.job !== null) return;
+    if (this.job !== null || runningSnapshot(this.server) !== undefined) return;
     if (this.scheduled) {
       this.startRewrite();
       return;
@@ -466,7 +480,7 @@ export class AppendOnlyFile implements AofControl {
     }
   }
 
-  /** INFO persistence: Redis' aof_* fields, in its order, and loading_* while the AOF loads. */
+  /** INFO persistence from aof_enabled on, in Redis' order (the RDB side writes the fields before). */
   info(): [string, string | number][] {
     const w = this.writer;
     const fields: [string, string | number][] = [
@@ -480,32 +494,29 @@ export class AppendOnlyFile implements AofControl {
       ['aof_rewrites_consecutive_failures', this.consecutiveFailures],
       ['aof_last_write_status', w?.lastWriteError == null ? 'ok' : 'err'],
       ['aof_last_cow_size', 0],
+      ['module_fork_in_progress', 0],
+      ['module_fork_last_cow_size', 0],
     ];
-    return fields;
-  }
-
-  /** The fields Redis adds after module_fork_last_cow_size while the AOF is on. */
-  infoWhenEnabled(): [string, string | number][] {
-    if (this.state === 'off') return [];
-    const w = this.writer;
-    return [
+    if (this.state === 'off') return fields;
+    fields.push(
       ['aof_current_size', this.currentSize()],
       ['aof_base_size', this.rewriteBaseSize],
       ['aof_pending_rewrite', this.scheduled ? 1 : 0],
       ['aof_buffer_length', w?.bufferLength ?? 0],
-      ['aof_pending_bio_fsync', w?.fsyncPending ? 1 : 0],
+      ['aof_pending_bio_fsync', w?.fsyncPending === true ? 1 : 0],
       ['aof_delayed_fsync', w?.delayedFsyncs ?? 0],
-    ];
+    );
+    return fields;
   }
 
-  /** Loading progress fields (INFO persistence while loading:1). */
+  /** loading_* fields while the AOF loads (INFO persistence shows them after current_save_keys_total). */
   loadingInfo(): [string, string | number][] {
     const l = this.loader;
-    if (l === null) return [];
+    if (l === null || l.progress.startedAt === 0) return [];
     const p = l.progress;
     const perc = p.totalBytes === 0 ? 0 : (p.loadedBytes / p.totalBytes) * 100;
     const elapsed = (Date.now() - p.startedAt) / 1000;
-    const eta = p.loadedBytes === 0 ? 1 : Math.round(((p.totalBytes - p.loadedBytes) / (p.loadedBytes / Math.max(elapsed, 0.001))));
+    const eta = p.loadedBytes === 0 ? 1 : Math.round(((p.totalBytes - p.loadedBytes) * elapsed) / p.loadedBytes);
     return [
       ['loading_start_time', Math.floor(p.startedAt / 1000)],
       ['loading_total_bytes', p.totalBytes],
@@ -519,6 +530,14 @@ export class AppendOnlyFile implements AofControl {
   /** Redis' aof_current_size: the files as loaded or rewritten, plus what was appended since. */
   private currentSize(): number {
     return this.sizeMark + (this.writer?.appended ?? 0) - this.appendedMark;
+  }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already gone: nothing to clean up.
   }
 }
 
