@@ -109,8 +109,8 @@ export class ServerStats {
 export type PropagationSink = (dbIndex: number, argv: string[]) => void;
 
 /**
- * Holds replies until the writes they acknowledge are durable (appendfsync always: one fsync per
- * event-loop turn, then every held connection writes). Null on ServerState when nothing needs it.
+ * Holds replies until the writes they acknowledge are in the AOF (and fsynced under appendfsync
+ * always: one fsync per event-loop turn, then every held connection writes). Null when the AOF is off.
  */
 export interface ReplyBarrier {
   /** True when `transport.flush()` was deferred until the pending writes are on disk. */

@@ -106,7 +106,7 @@ export class Connection implements ClientTransport {
 
   flush(): void {
     if (this.closed) return;
-    // appendfsync always: replies leave once the writes of this turn are fsynced.
+    // With the AOF on, replies leave once the writes of this turn are in the file (fsynced under always).
     if (this.state.replyBarrier !== null && this.client.writer.length > 0 && this.state.replyBarrier.hold(this)) return;
     const bytes = this.client.writer.length;
     const out = this.client.writer.take();

@@ -1,8 +1,9 @@
 // The AOF writer: a propagation sink that turns the effect stream into RESP multibulks (SELECT when
 // the database changes, `#TS:` annotations under aof-timestamp-enabled) and appends them to the
 // current incremental file once per event-loop turn, like Redis' flushAppendOnlyFile in beforeSleep.
-// Durability per appendfsync: `always` fsyncs before the replies of that turn leave (one fsync for
-// every write of the turn: the reply barrier holds connections' output until then), `everysec`
+// Replies of the turn leave after that write (the reply barrier holds connections' output until
+// then), so an acknowledged write is in the file whatever the policy. Durability per appendfsync:
+// `always` also fsyncs before the replies leave (one fsync for every write of the turn), `everysec`
 // fsyncs in the thread pool about once a second, `no` leaves it to the OS.
 import { closeSync, fsync, fsyncSync, ftruncateSync, writeSync } from 'node:fs';
 import type { Logger, ReplyBarrier } from '../engine/server-context.js';
@@ -100,10 +101,15 @@ export class AofWriter implements ReplyBarrier {
     setImmediate(() => this.flush());
   }
 
-  /** ReplyBarrier: under `always`, replies wait until the writes they acknowledge are on disk. */
+  /**
+   * ReplyBarrier: replies leave after the write() of this turn's commands, as Redis writes its AOF
+   * buffer in beforeSleep before any reply, so a killed process never acknowledged what it didn't
+   * write; under `always` they also wait for the fsync. After a write error they go at once.
+   */
   hold(transport: Flushable): boolean {
-    if (this.releasing || this.opts.policy !== 'always') return false;
-    if (this.text.length === 0 && this.retry === null && this.unsyncedBytes === 0) return false;
+    if (this.releasing || this.lastWriteError !== null) return false;
+    const unwritten = this.text.length > 0 || this.retry !== null;
+    if (!unwritten && (this.opts.policy !== 'always' || this.unsyncedBytes === 0)) return false;
     this.held.add(transport);
     this.scheduleFlush();
     return true;
@@ -111,7 +117,7 @@ export class AofWriter implements ReplyBarrier {
 
   /** Makes everything fed so far durable now (a connection closing after its reply). */
   settle(): void {
-    if (this.opts.policy === 'always') this.flush();
+    this.flush();
   }
 
   /** Writes the buffer and applies the fsync policy; then lets held replies go. */

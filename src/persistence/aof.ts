@@ -234,10 +234,9 @@ export class AppendOnlyFile implements AofControl {
 
   private deniedWith: string | null = null;
 
-  /** Replies wait for the fsync only under appendfsync always: otherwise the hot path skips the barrier. */
+  /** Replies wait for the AOF write (and the fsync under always) while the AOF is on; otherwise no barrier. */
   private updateBarrier(): void {
-    const w = this.writer;
-    this.server.replyBarrier = w !== null && w.policy === 'always' ? w : null;
+    this.server.replyBarrier = this.writer;
   }
 
   /** Options whose change the AOF applies at once (the composition root hooks them). */
