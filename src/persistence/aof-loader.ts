@@ -129,6 +129,7 @@ export class AofLoader {
       if (performance.now() >= sliceEnd) {
         this.progress.loadedBytes += reader.offset - counted;
         counted = reader.offset;
+        this.reportProgress();
         await new Promise((r) => setImmediate(r));
         sliceEnd = performance.now() + SLICE_MS;
       }
@@ -141,6 +142,18 @@ export class AofLoader {
     }
     return 'ok';
   }
+
+  /** A log line about once a second while a big AOF loads (INFO persistence has loading_* meanwhile). */
+  private reportProgress(): void {
+    const now = Date.now();
+    if (now - this.lastReport < 1000) return;
+    this.lastReport = now;
+    const p = this.progress;
+    const perc = p.totalBytes === 0 ? 0 : (p.loadedBytes * 100) / p.totalBytes;
+    this.state.log.notice(`Loading AOF ${p.file}: ${perc.toFixed(2)}% (${p.loadedBytes} of ${p.totalBytes} bytes)`);
+  }
+
+  private lastReport = Date.now();
 
   /** An RDB base or preamble: loaded whole, then swapped in (the incr files apply on top). */
   private async loadRdbImage(path: string): Promise<number> {
