@@ -32,6 +32,8 @@ const optional: [string, string, string][] = [
   ['memcached', './memcached.js', 'runMemcachedBench'],
   ['eviction', './eviction.js', 'runEvictionBench'],
   ['persistence', './persistence-rdb.js', 'runPersistenceRdbBench'],
+  // Both files run under the one part name: each exports its own function.
+  ['persistence', './persistence-aof.js', 'runPersistenceAofBench'],
 ];
 
 async function main(): Promise<void> {

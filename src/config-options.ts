@@ -93,7 +93,7 @@ export const REDIS_OPTIONS: OptionSpec[] = [
   { name: 'syslog-enabled', kind: 'bool', default: 'no', immutable: true },
   { name: 'cluster-enabled', kind: 'bool', default: 'no', immutable: true },
   // Plain bool; turning it on starts an AOF rewrite ("Unable to turn on AOF. Check server logs." on failure).
-  { name: 'appendonly', kind: 'bool', default: 'no', deny: true },
+  { name: 'appendonly', kind: 'bool', default: 'no' },
   { name: 'cluster-allow-reads-when-down', kind: 'bool', default: 'no' },
   { name: 'cluster-allow-pubsubshard-when-down', kind: 'bool', default: 'yes' },
   { name: 'crash-log-enabled', kind: 'bool', default: 'yes' },

@@ -8,6 +8,7 @@ import { KeyspaceEvents } from './engine/keyspace-events.js';
 import { KeyspaceNotifier } from './engine/notifications.js';
 import { attachPubSub } from './engine/pubsub-registry.js';
 import { ALL_COMMANDS } from './commands/registry.js';
+import { AppendOnlyFile } from './persistence/aof.js';
 import { Scripting } from './engine/script-runner.js';
 import { FERRITE_VERSION, REDIS_COMPAT_VERSION, ServerState, type ServerControl } from './engine/server-context.js';
 import { attachTracking } from './engine/tracking.js';
@@ -32,6 +33,7 @@ export class FerriteServer implements ServerControl {
   readonly table: CommandTable;
   readonly dispatcher: Dispatcher;
   readonly scripting: Scripting;
+  readonly aof: AppendOnlyFile;
   readonly connections = new Set<Connection>();
   /** The memcached front end, while memcached-port is not 0. */
   memcached: MemcachedListener | undefined;
@@ -53,6 +55,7 @@ export class FerriteServer implements ServerControl {
     this.table = new CommandTable(ALL_COMMANDS);
     this.dispatcher = new Dispatcher(this.state, this.table);
     this.scripting = new Scripting(this.state, this.dispatcher);
+    this.aof = new AppendOnlyFile(this.state, this.dispatcher);
     this.wireKeyspace();
     attachSnapshots(this.state, this.events);
     this.rdb = attachRdbPersistence(this.state);
@@ -60,7 +63,15 @@ export class FerriteServer implements ServerControl {
     this.wirePubSubAndWatches();
     this.wireConfig();
     this.wireMemory();
+    this.wireAof();
     linkMemcachedMemoryLimit(this.config);
+  }
+
+  /** The append-only file: live options and its INFO persistence fields. */
+  private wireAof(): void {
+    for (const name of AppendOnlyFile.liveOptions) this.config.onChange(name, (v) => this.aof.applyConfig(name, v));
+    this.state.infoProviders.set('persistence-aof', () => this.aof.info());
+    this.state.infoProviders.set('persistence-aof-loading', () => this.aof.loadingInfo());
   }
 
   get port(): number {
@@ -145,10 +156,14 @@ export class FerriteServer implements ServerControl {
     await this.loadData();
   }
 
-  /** Loads dump.rdb on start (clients get LOADING meanwhile); a bad file stops the start-up. */
+  /**
+   * Loads the dataset on start (clients get LOADING meanwhile): with appendonly yes the AOF is what
+   * loads, as in Redis, else dump.rdb. A bad file stops the start-up.
+   */
   private async loadData(): Promise<void> {
     try {
-      await this.rdb.loadOnStart();
+      if (!this.config.getBool('appendonly')) await this.rdb.loadOnStart();
+      await this.aof.start();
     } catch (e) {
       await this.close();
       throw e;
@@ -272,6 +287,7 @@ export class FerriteServer implements ServerControl {
       if (this.cron !== undefined) clearInterval(this.cron);
       this.rdb.killBackground('server closing');
       this.scripting.stop();
+      this.aof.shutdown();
       for (const conn of [...this.connections]) conn.close(true);
       await this.memcached?.close();
       await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));

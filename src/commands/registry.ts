@@ -1,4 +1,5 @@
 // Every command group, in one list: the command table is built from this.
+import { aofCommands } from './aof.js';
 import { bitmapCommands } from './bitmaps.js';
 import { clientCommand } from './client-cmd.js';
 import { commandCommand } from './command-docs.js';
@@ -42,4 +43,5 @@ export const ALL_COMMANDS: readonly (readonly CommandSpec[])[] = [
   zsetCommands,
   sortCommands,
   persistenceCommands,
+  aofCommands,
 ];

@@ -109,6 +109,23 @@ export class ServerStats {
 /** Where a write's effects go once it ran: AOF, replicas (added by persistence/replication). */
 export type PropagationSink = (dbIndex: number, argv: string[]) => void;
 
+/**
+ * Holds replies until the writes they acknowledge are in the AOF (and fsynced under appendfsync
+ * always: one fsync per event-loop turn, then every held connection writes). Null when the AOF is off.
+ */
+export interface ReplyBarrier {
+  /** True when `transport.flush()` was deferred until the pending writes are on disk. */
+  hold(transport: { flush(): void }): boolean;
+  /** Makes pending writes durable now (a connection closing right after its reply). */
+  settle(): void;
+}
+
+/** What BGREWRITEAOF and CONFIG SET appendonly reach (persistence/aof.ts implements it). */
+export interface AofControl {
+  /** Starts or schedules a rewrite; the reply line, or an error line starting with "ERR". */
+  bgrewrite(): string;
+}
+
 export interface PauseState {
   /** Until when clients are paused (ms), 0 when not paused. */
   until: number;
@@ -138,6 +155,10 @@ export class ServerState {
   readonly slowlog: SlowLog;
   readonly latency = new LatencyMonitor();
   readonly sinks: PropagationSink[] = [];
+  /** Set while replies must wait for an fsync (see ReplyBarrier). */
+  replyBarrier: ReplyBarrier | null = null;
+  /** The append-only file, once persistence is wired. */
+  aof: AofControl | undefined;
   readonly pause: PauseState = { until: 0, mode: 'all', timer: undefined };
   /** Clients waiting for the pause to end, resumed in arrival order. */
   readonly pausedClients = new Set<Client>();

@@ -106,6 +106,8 @@ export class Connection implements ClientTransport {
 
   flush(): void {
     if (this.closed) return;
+    // With the AOF on, replies leave once the writes of this turn are in the file (fsynced under always).
+    if (this.state.replyBarrier !== null && this.client.writer.length > 0 && this.state.replyBarrier.hold(this)) return;
     const bytes = this.client.writer.length;
     const out = this.client.writer.take();
     if (out === undefined) return;
@@ -130,6 +132,7 @@ export class Connection implements ClientTransport {
     if (this.closed) return;
     this.client.closing = true;
     if (afterReply) {
+      this.state.replyBarrier?.settle();
       this.flush();
       this.closed = true;
       this.socket.end();

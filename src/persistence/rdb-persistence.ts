@@ -289,7 +289,7 @@ export class RdbPersistence {
         ['loading_start_time', Math.floor(p.startedAt / 1000)], ['loading_total_bytes', p.totalBytes], ['loading_rdb_used_mem', this.loadRdbUsedMem],
         ['loading_loaded_bytes', p.bytesLoaded], ['loading_loaded_perc', perc.toFixed(2)], ['loading_eta_seconds', eta],
       );
-    }
+    } else if (s.loading) fields.push(...(s.infoProviders.get('persistence-aof-loading')?.() ?? []));
     fields.push(
       ['rdb_changes_since_last_save', s.dirty], ['rdb_bgsave_in_progress', this.bg !== undefined ? 1 : 0], ['rdb_last_save_time', s.lastSave],
       ['rdb_last_bgsave_status', this.lastStatusOk ? 'ok' : 'err'], ['rdb_last_bgsave_time_sec', this.lastBgsaveSeconds],

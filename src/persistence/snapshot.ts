@@ -38,6 +38,20 @@ export interface SnapshotOptions {
    * yields instead of sleeping, so clients are served meanwhile.
    */
   keyDelayUs?: number;
+  /**
+   * How the point-in-time view is encoded: Redis' RDB by default; the AOF rewrite passes the
+   * command format of an AOF base (aof-use-rdb-preamble no) and gets the same copy-on-write walk.
+   */
+  format?: SnapshotFormat;
+}
+
+/** The encoding of a snapshot: what starts the file, each database's section, each key, the end. */
+export interface SnapshotFormat {
+  header(enc: RdbEncoder, now: number): void;
+  database(enc: RdbEncoder, dbIndex: number, keys: number, expires: number): void;
+  key(enc: RdbEncoder, e: KeyEntry, now: number): void;
+  /** The last bytes, given the checksum of everything before them. */
+  end(enc: RdbEncoder, crc: Crc64): Buffer;
 }
 
 export interface SnapshotProgress {
@@ -114,6 +128,28 @@ export function writeRdbHeader(enc: RdbEncoder, state: ServerState, opts: Pick<S
   for (const s of sections) s(enc, state);
 }
 
+/** Redis' RDB: header and aux fields, SELECTDB + RESIZEDB, keys, EOF and the CRC-64. */
+function rdbFormat(state: ServerState, opts: SnapshotOptions): SnapshotFormat {
+  const accessData = accessDataOf(state);
+  return {
+    header: (enc, now) => writeRdbHeader(enc, state, opts, now),
+    database(enc, dbIndex, keys, expires) {
+      enc.byte(RdbOpcode.SELECTDB);
+      enc.len(dbIndex);
+      enc.byte(RdbOpcode.RESIZEDB);
+      enc.len(keys);
+      enc.len(expires);
+    },
+    key: (enc, e, now) => writeKey(enc, e, accessData, now),
+    end(enc, crc) {
+      enc.byte(RdbOpcode.EOF);
+      const tail = enc.take();
+      crc.update(tail);
+      return Buffer.concat([tail, opts.checksum ? crc.digestLE() : Buffer.alloc(8)]);
+    },
+  };
+}
+
 function accessDataOf(state: ServerState): 'lru' | 'lfu' | 'none' {
   const policy = state.config.get('maxmemory-policy') ?? '';
   return policy.includes('lfu') ? 'lfu' : policy.includes('lru') ? 'lru' : 'none';
@@ -136,7 +172,7 @@ class RunningSnapshot implements SnapshotHandle {
   private readonly pending = new Map<number, RdbEncoder>();
   private section = -1;
   private aborted: Error | undefined;
-  private readonly accessData: 'lru' | 'lfu' | 'none';
+  private readonly format: SnapshotFormat;
   private readonly sliceMs: number;
   private readonly chunkBytes: number;
   /** Microseconds of rdb-key-save-delay owed since the last pause. */
@@ -154,7 +190,7 @@ class RunningSnapshot implements SnapshotHandle {
     this.enc = new RdbEncoder({ compress: opts.compress });
     this.sliceMs = opts.sliceMs ?? DEFAULT_SLICE_MS;
     this.chunkBytes = opts.chunkBytes ?? DEFAULT_CHUNK;
-    this.accessData = accessDataOf(state);
+    this.format = opts.format ?? rdbFormat(state, opts);
     // Each database's iterator is taken now: a FLUSHDB that replaces its table leaves the walk on the old one.
     this.walks = state.databases.map((db) => (db.size > 0 ? db.entries() : undefined));
     this.sizes = state.databases.map((db) => [db.size, db.expiresCount]);
@@ -168,7 +204,7 @@ class RunningSnapshot implements SnapshotHandle {
     });
     // A caller that only aborts must not see an unhandled rejection.
     this.done.catch(() => undefined);
-    writeRdbHeader(this.enc, state, opts, this.startedAt);
+    this.format.header(this.enc, this.startedAt);
     setImmediate(() => void this.run());
   }
 
@@ -189,7 +225,7 @@ class RunningSnapshot implements SnapshotHandle {
     if (this.state.keyspace.isReplica === false && e.expireAt !== 0 && e.expireAt <= now) return;
     this.progress.keysCopiedOnWrite++;
     if (section === this.section) {
-      writeKey(this.enc, e, this.accessData, now);
+      this.format.key(this.enc, e, now);
       this.progress.keysWritten++;
       return;
     }
@@ -198,7 +234,7 @@ class RunningSnapshot implements SnapshotHandle {
       enc = new RdbEncoder({ compress: this.opts.compress }, 4096);
       this.pending.set(section, enc);
     }
-    writeKey(enc, e, this.accessData, now);
+    this.format.key(enc, e, now);
     this.progress.keysWritten++;
   }
 
@@ -218,11 +254,7 @@ class RunningSnapshot implements SnapshotHandle {
         const walk = this.walks[i];
         if (walk === undefined) continue;
         this.section = i;
-        this.enc.byte(RdbOpcode.SELECTDB);
-        this.enc.len(i);
-        this.enc.byte(RdbOpcode.RESIZEDB);
-        this.enc.len(this.sizes[i][0]);
-        this.enc.len(this.sizes[i][1]);
+        this.format.database(this.enc, i, this.sizes[i][0], this.sizes[i][1]);
         const early = this.pending.get(i);
         if (early !== undefined) {
           this.enc.bytes(early.view());
@@ -237,11 +269,7 @@ class RunningSnapshot implements SnapshotHandle {
       }
       if (this.aborted !== undefined) return;
       this.section = this.walks.length;
-      this.enc.byte(RdbOpcode.EOF);
-      const tail = this.enc.take();
-      this.crc.update(tail);
-      const sum = this.opts.checksum ? this.crc.digestLE() : Buffer.alloc(8);
-      await this.emit(Buffer.concat([tail, sum]));
+      await this.emit(this.format.end(this.enc, this.crc));
       if (this.aborted !== undefined) return;
       this.finished();
       this.resolve({ bytes: this.progress.bytesWritten, keys: this.progress.keysWritten, startedAt: this.startedAt, durationMs: Date.now() - this.startedAt });
@@ -263,7 +291,7 @@ class RunningSnapshot implements SnapshotHandle {
       if (e.snapshotMark === this.epoch) continue;
       e.snapshotMark = this.epoch;
       if (skipExpired && e.expireAt !== 0 && e.expireAt <= now) continue;
-      writeKey(this.enc, e, this.accessData, now);
+      this.format.key(this.enc, e, now);
       this.progress.keysWritten++;
       if (this.opts.keyDelayUs !== undefined && this.opts.keyDelayUs > 0) {
         this.owedDelayUs += this.opts.keyDelayUs;
@@ -350,7 +378,7 @@ export function writeSnapshotSync(state: ServerState, write: (chunk: Buffer) => 
   const enc = new RdbEncoder({ compress: opts.compress });
   const crc = new Crc64();
   const chunkBytes = opts.chunkBytes ?? DEFAULT_CHUNK;
-  const accessData = accessDataOf(state);
+  const format = opts.format ?? rdbFormat(state, opts);
   const skipExpired = !state.keyspace.isReplica;
   let bytes = 0;
   let keys = 0;
@@ -360,25 +388,18 @@ export function writeSnapshotSync(state: ServerState, write: (chunk: Buffer) => 
     bytes += chunk.length;
     write(chunk);
   };
-  writeRdbHeader(enc, state, opts, now);
+  format.header(enc, now);
   for (const db of state.databases) {
     if (db.size === 0) continue;
-    enc.byte(RdbOpcode.SELECTDB);
-    enc.len(db.id);
-    enc.byte(RdbOpcode.RESIZEDB);
-    enc.len(db.size);
-    enc.len(db.expiresCount);
+    format.database(enc, db.id, db.size, db.expiresCount);
     for (const e of db.entries()) {
       if (skipExpired && e.expireAt !== 0 && e.expireAt <= now) continue;
-      writeKey(enc, e, accessData, now);
+      format.key(enc, e, now);
       keys++;
       if (enc.length >= chunkBytes) flush();
     }
   }
-  enc.byte(RdbOpcode.EOF);
-  const tail = enc.take();
-  crc.update(tail);
-  const out = Buffer.concat([tail, opts.checksum ? crc.digestLE() : Buffer.alloc(8)]);
+  const out = format.end(enc, crc);
   bytes += out.length;
   write(out);
   return { bytes, keys };

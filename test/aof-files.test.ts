@@ -1,0 +1,226 @@
+// The multi-part AOF's files as Redis 7.0 writes them: names, manifest, RESP commands with SELECT,
+// restarts that replay them, BGREWRITEAOF and CONFIG SET appendonly, and interop both ways with the
+// real programs (redis-check-aof, redis-server on Ferrite's appendonlydir and the reverse).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { diffDatasets, populate, readDataset } from './helpers/dataset.js';
+import { killAll, launchFerrite, launchRedis, mustStart, type ServerProcess } from './helpers/processes.js';
+import { mulberry32 } from './helpers/random.js';
+
+const dirs: string[] = [];
+function freshDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'ferrite-aof-'));
+  dirs.push(d);
+  return d;
+}
+
+async function withClient<T>(s: ServerProcess, f: (c: Redis) => Promise<T>): Promise<T> {
+  const c = new Redis({ port: s.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
+  await c.connect();
+  try {
+    return await f(c);
+  } finally {
+    c.disconnect();
+  }
+}
+
+function manifest(dir: string): string {
+  return readFileSync(join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'latin1');
+}
+
+function checkAof(dir: string): { status: number | null; out: string } {
+  const r = spawnSync('redis-check-aof', [join(dir, 'appendonlydir', 'appendonly.aof.manifest')], { encoding: 'latin1' });
+  return { status: r.status, out: r.stdout + r.stderr };
+}
+
+async function waitRewriteDone(c: Redis): Promise<void> {
+  for (;;) {
+    const info = String(await c.info('persistence'));
+    if (/aof_rewrite_in_progress:0/.test(info) && /aof_rewrite_scheduled:0/.test(info)) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test.after(async () => {
+  await killAll();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+test('appendonly yes: Redis 7 file names and manifest, RESP commands with SELECT, replayed on restart', async () => {
+  const dir = freshDir();
+  const s = await mustStart(launchFerrite(dir, ['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no']));
+  const before = await withClient(s, async (c) => {
+    await c.set('plain', 'v');
+    await c.select(2);
+    await c.incr('counter');
+    await c.expire('counter', 1000);
+    await c.select(0);
+    await populate(c.options.port!, mulberry32(1));
+    return readDataset(c.options.port!);
+  });
+  await s.stop();
+  assert.equal(readdirSync(join(dir, 'appendonlydir')).sort(), ['appendonly.aof.1.base.aof', 'appendonly.aof.1.incr.aof', 'appendonly.aof.manifest']);
+  assert.is(manifest(dir), 'file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n');
+  const incr = readFileSync(join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof'), 'latin1');
+  assert.ok(incr.startsWith('*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nset\r\n$5\r\nplain\r\n$1\r\nv\r\n*2\r\n$6\r\nSELECT\r\n$1\r\n2\r\n*2\r\n$4\r\nincr\r\n'), incr.slice(0, 200));
+  // EXPIRE is logged as its effect: an absolute PEXPIREAT.
+  assert.match(incr, /\*3\r\n\$9\r\nPEXPIREAT\r\n\$7\r\ncounter\r\n\$13\r\n\d{13}\r\n/);
+  const again = await mustStart(launchFerrite(dir, ['--appendonly', 'yes']));
+  assert.match(again.output(), /DB loaded from incr file appendonly\.aof\.1\.incr\.aof/);
+  assert.match(again.output(), /Opening AOF incr file appendonly\.aof\.1\.incr\.aof on server start/);
+  assert.equal(diffDatasets(await readDataset(again.port), before), []);
+  await again.stop();
+});
+
+test('redis-check-aof accepts the manifest, bases and incr files, with and without #TS annotations', async () => {
+  const dir = freshDir();
+  const s = await mustStart(launchFerrite(dir, ['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no', '--aof-timestamp-enabled', 'yes']));
+  await withClient(s, async (c) => {
+    await populate(c.options.port!, mulberry32(2));
+    assert.is(await c.bgrewriteaof(), 'Background append only file rewriting started');
+    await waitRewriteDone(c);
+    await populate(c.options.port!, mulberry32(3));
+    const tx = c.multi();
+    tx.set('in-tx', '1');
+    tx.lpush('in-tx-list', 'a', 'b');
+    await tx.exec();
+  });
+  await s.stop();
+  const files = readdirSync(join(dir, 'appendonlydir')).sort();
+  assert.equal(files, ['appendonly.aof.2.base.aof', 'appendonly.aof.2.incr.aof', 'appendonly.aof.manifest']);
+  const incr = readFileSync(join(dir, 'appendonlydir', 'appendonly.aof.2.incr.aof'), 'latin1');
+  assert.match(incr, /^#TS:\d+\r\n\*2\r\n\$6\r\nSELECT\r\n/);
+  assert.match(incr, /\*1\r\n\$5\r\nMULTI\r\n[^]*\*1\r\n\$4\r\nEXEC\r\n/);
+  const r = checkAof(dir);
+  assert.is(r.status, 0, r.out);
+  assert.match(r.out, /All AOF files and manifest are valid/);
+});
+
+test('redis-server 7.0 started on Ferrite\'s appendonlydir has the same dataset', async () => {
+  const dir = freshDir();
+  const s = await mustStart(launchFerrite(dir, ['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no']));
+  const ours = await withClient(s, async (c) => {
+    await populate(c.options.port!, mulberry32(4));
+    await c.bgrewriteaof();
+    await waitRewriteDone(c);
+    // Writes after the rewrite live in the new incr file only.
+    await populate(c.options.port!, mulberry32(5));
+    await c.del('k:7:');
+    return readDataset(c.options.port!);
+  });
+  await s.stop();
+  const redis = await mustStart(launchRedis(dir, ['--appendonly', 'yes']));
+  assert.equal(diffDatasets(await readDataset(redis.port), ours), []);
+  await redis.stop();
+});
+
+for (const preamble of ['no', 'yes']) {
+  test(`Ferrite started on redis-server's appendonlydir (aof-use-rdb-preamble ${preamble}) has its dataset`, async () => {
+    const dir = freshDir();
+    const redis = await mustStart(launchRedis(dir, ['--appendonly', 'yes', '--aof-use-rdb-preamble', preamble]));
+    const theirs = await withClient(redis, async (c) => {
+      await populate(c.options.port!, mulberry32(6));
+      await c.bgrewriteaof();
+      await waitRewriteDone(c);
+      await populate(c.options.port!, mulberry32(7));
+      return readDataset(c.options.port!);
+    });
+    await redis.stop();
+    assert.ok(existsSync(join(dir, 'appendonlydir', `appendonly.aof.2.base.${preamble === 'yes' ? 'rdb' : 'aof'}`)));
+    const s = await mustStart(launchFerrite(dir, ['--appendonly', 'yes']));
+    assert.equal(diffDatasets(await readDataset(s.port), theirs), []);
+    await s.stop();
+  });
+}
+
+test('BGREWRITEAOF: a new base and incr file, old ones become history and are removed', async () => {
+  const dir = freshDir();
+  const s = await mustStart(launchFerrite(dir, ['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no']));
+  const ours = await withClient(s, async (c) => {
+    await populate(c.options.port!, mulberry32(8));
+    await c.bgrewriteaof();
+    await waitRewriteDone(c);
+    await c.bgrewriteaof();
+    await waitRewriteDone(c);
+    const info = String(await c.info('persistence'));
+    assert.match(info, /aof_rewrites:2\r\n/);
+    assert.match(info, /aof_last_bgrewrite_status:ok\r\n/);
+    return readDataset(c.options.port!);
+  });
+  assert.is(manifest(dir), 'file appendonly.aof.3.base.aof seq 3 type b\nfile appendonly.aof.3.incr.aof seq 3 type i\n');
+  assert.equal(readdirSync(join(dir, 'appendonlydir')).sort(), ['appendonly.aof.3.base.aof', 'appendonly.aof.3.incr.aof', 'appendonly.aof.manifest']);
+  assert.match(s.output(), /Removing the history file appendonly\.aof\.2\.base\.aof in the background/);
+  await s.stop();
+  const again = await mustStart(launchFerrite(dir, ['--appendonly', 'yes']));
+  assert.equal(diffDatasets(await readDataset(again.port), ours), []);
+  await again.stop();
+});
+
+test('CONFIG SET appendonly yes starts a rewrite and then logs writes; no stops; INFO says so', async () => {
+  const dir = freshDir();
+  const s = await mustStart(launchFerrite(dir, ['--aof-use-rdb-preamble', 'no']));
+  const ours = await withClient(s, async (c) => {
+    await populate(c.options.port!, mulberry32(9));
+    assert.match(String(await c.info('persistence')), /aof_enabled:0\r\n/);
+    assert.is(await c.config('SET', 'appendonly', 'yes'), 'OK');
+    await populate(c.options.port!, mulberry32(10));
+    await waitRewriteDone(c);
+    const info = String(await c.info('persistence'));
+    assert.match(info, /aof_enabled:1\r\n/);
+    assert.match(info, /aof_current_size:\d+\r\naof_base_size:\d+\r\naof_pending_rewrite:0\r\naof_buffer_length:0\r\n/);
+    await c.set('after-enable', 'x');
+    const snapshot = await readDataset(c.options.port!);
+    assert.is(await c.config('SET', 'appendonly', 'no'), 'OK');
+    await c.set('after-disable', 'y');
+    assert.not.match(String(await c.info("persistence")), /aof_current_size/);
+    return snapshot;
+  });
+  await s.stop();
+  assert.is(manifest(dir), 'file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n');
+  const again = await mustStart(launchFerrite(dir, ['--appendonly', 'yes']));
+  assert.equal(diffDatasets(await readDataset(again.port), ours), []);
+  await again.stop();
+});
+
+test('INFO persistence lists the aof_* fields redis-server lists, in its order', async () => {
+  const fields = (info: string): string[] => info.split('\r\n').map((l) => l.split(':')[0]).filter((k) => k.startsWith('aof_'));
+  const dir = freshDir();
+  const s = await mustStart(launchFerrite(dir, ['--appendonly', 'yes']));
+  const redisDir = freshDir();
+  const redis = await mustStart(launchRedis(redisDir, ['--appendonly', 'yes']));
+  const ours = fields(await withClient(s, async (c) => String(await c.info('persistence'))));
+  const theirs = fields(await withClient(redis, async (c) => String(await c.info('persistence'))));
+  assert.equal(ours, theirs);
+  await s.stop();
+  await redis.stop();
+});
+
+test('an old single-file appendonly.aof is migrated into the AOF directory and loaded', async () => {
+  const dir = freshDir();
+  const redis = await mustStart(launchRedis(dir, ['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no']));
+  const theirs = await withClient(redis, async (c) => {
+    await populate(c.options.port!, mulberry32(11));
+    await c.bgrewriteaof();
+    await waitRewriteDone(c);
+    return readDataset(c.options.port!);
+  });
+  await redis.stop();
+  // A Redis 6 layout: one appendonly.aof in dir, no AOF directory.
+  renameSync(join(dir, 'appendonlydir', 'appendonly.aof.2.base.aof'), join(dir, 'appendonly.aof'));
+  rmSync(join(dir, 'appendonlydir'), { recursive: true });
+  const s = await mustStart(launchFerrite(dir, ['--appendonly', 'yes']));
+  assert.match(s.output(), /Successfully migrated an old-style AOF file \(appendonly\.aof\) into the AOF directory \(appendonlydir\)/);
+  assert.equal(diffDatasets(await readDataset(s.port), theirs), []);
+  await s.stop();
+  assert.ok(!existsSync(join(dir, 'appendonly.aof')));
+  assert.match(manifest(dir), /^file appendonly\.aof seq 1 type b\n/);
+  const r = checkAof(dir);
+  assert.is(r.status, 0, r.out);
+});
+
+test.run();
