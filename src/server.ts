@@ -67,6 +67,7 @@ export class FerriteServer implements ServerControl {
   private wireKeyspace(): void {
     const blocking = this.dispatcher.blocking;
     this.events.onChange.push((db, key) => blocking.keyChanged(db.id, key));
+    this.events.onFlush.push((db) => blocking.dbChanged(db.id));
     this.events.onExpired.push((db, key) => {
       this.dispatcher.notifier?.('expired', 'expired', key, db.id);
       // Expiry is the master's decision: replicas and the AOF learn it as a DEL.
