@@ -4,6 +4,7 @@ import { clientCommand } from './client-cmd.js';
 import { commandCommand } from './command-docs.js';
 import { connectionCommands } from './connection.js';
 import { expireCommands } from './expire.js';
+import { geoCommands } from './geo.js';
 import { hashCommands } from './hashes.js';
 import { hyperloglogCommands } from './hyperloglog.js';
 import { infoCommand } from './info.js';
@@ -39,4 +40,5 @@ export const ALL_COMMANDS: readonly (readonly CommandSpec[])[] = [
   zsetCommands,
   sortCommands,
   streamCommands,
+  geoCommands,
 ];
