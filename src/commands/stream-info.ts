@@ -2,7 +2,7 @@
 // entries-read and lag per group (streamReplyWithCGLag), idle per consumer.
 import type { CommandContext, CommandSpec } from '../engine/types.js';
 import type { StreamValue } from '../structures/stream.js';
-import { INVALID_ENTRIES_READ, type ConsumerGroup } from '../structures/stream-groups.js';
+import { idRange, INVALID_ENTRIES_READ, type ConsumerGroup } from '../structures/stream-groups.js';
 import { formatId, MAX_ID, MIN_ID } from '../structures/stream-id.js';
 import { raxNodeCount } from '../structures/stream-rax.js';
 import { intOrReply, is } from './args.js';
@@ -66,7 +66,7 @@ function replyFullGroup(ctx: CommandContext, s: StreamValue, g: ConsumerGroup, c
   r.bulk('pel-count');
   r.int(g.pel.size);
   r.bulk('pending');
-  const pending = g.pel.getRange(MIN_ID, MAX_ID, true, count > 0 ? count : undefined);
+  const pending = idRange(g.pel, MIN_ID, MAX_ID, count);
   r.array(pending.length);
   for (const [id, pe] of pending) {
     r.array(4);
@@ -87,7 +87,7 @@ function replyFullGroup(ctx: CommandContext, s: StreamValue, g: ConsumerGroup, c
     r.bulk('pel-count');
     r.int(c.pel.size);
     r.bulk('pending');
-    const own = c.pel.getRange(MIN_ID, MAX_ID, true, count > 0 ? count : undefined);
+    const own = idRange(c.pel, MIN_ID, MAX_ID, count);
     r.array(own.length);
     for (const [id, pe] of own) {
       r.array(3);

@@ -6,7 +6,7 @@ import * as E from '../engine/errors.js';
 import type { Reply } from '../protocol/reply.js';
 import type { CommandContext, CommandSpec } from '../engine/types.js';
 import type { StreamValue } from '../structures/stream.js';
-import { INVALID_ENTRIES_READ, type ConsumerGroup, type StreamConsumer } from '../structures/stream-groups.js';
+import { idRange, INVALID_ENTRIES_READ, type ConsumerGroup, type StreamConsumer } from '../structures/stream-groups.js';
 import { formatId, MAX_ID, MIN_ID, parseStreamId, INVALID_ID, type StreamID } from '../structures/stream-id.js';
 import { intOrReply, is } from './args.js';
 import { StreamEffects } from './stream-effects.js';
@@ -47,10 +47,8 @@ function readArgsOrReply(reply: Reply, argv: string[], xreadgroup: boolean): Rea
     } else if (is(o, 'STREAMS') && more > 0) {
       a.streamsAt = i + 1;
       const n = argv.length - a.streamsAt;
-      if (n % 2 !== 0) {
-        const name = xreadgroup ? 'xreadgroup' : 'xread';
-        return void reply.error(`ERR Unbalanced '${name}' list of streams: for each stream key an ID or '${xreadgroup ? '>' : '$'}' must be specified.`);
-      }
+      // Redis 7.0 words it the same for XREADGROUP.
+      if (n % 2 !== 0) return void reply.error("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.");
       a.nkeys = n / 2;
       break;
     } else if (is(o, 'GROUP') && more >= 2) {
@@ -148,7 +146,7 @@ function serveNewEntries(ctx: CommandContext, t: ReadTarget, consumer: StreamCon
 function serveHistory(ctx: CommandContext, t: ReadTarget, consumer: StreamConsumer, count: number, fx: StreamEffects): void {
   const s = t.stream!;
   const now = ctx.server.keyspace.now;
-  const pending = t.after === MAX_ID ? [] : consumer.pel.getRange(t.after + 1n, MAX_ID, true, count > 0 ? count : undefined);
+  const pending = t.after === MAX_ID ? [] : idRange(consumer.pel, t.after + 1n, MAX_ID, count);
   ctx.reply.array(pending.length);
   for (const [id, pe] of pending) {
     const fields = s.entries.get(id);

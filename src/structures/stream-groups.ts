@@ -12,6 +12,16 @@ export function newIdTree<V>(): IdTree<V> {
   return new BTree<StreamID, V>(undefined, compareIds);
 }
 
+/**
+ * Pairs with keys in [low, high], at most `count` (0: all). sorted-btree's getRange returns one
+ * pair more than its maxLength, so the result is cut to size here.
+ */
+export function idRange<V>(tree: IdTree<V>, low: StreamID, high: StreamID, count: number): [StreamID, V][] {
+  const out = tree.getRange(low, high, true, count > 0 ? count : undefined);
+  if (count > 0 && out.length > count) out.length = count;
+  return out;
+}
+
 /** Redis' SCG_INVALID_ENTRIES_READ: the group's read counter is unknown. */
 export const INVALID_ENTRIES_READ = -1;
 

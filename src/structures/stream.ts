@@ -3,7 +3,7 @@
 // model of the listpack nodes Redis would store them in (stream-nodes.ts) so that approximate
 // trimming removes what Redis removes.
 import sortedBtree from 'sorted-btree';
-import { ConsumerGroup } from './stream-groups.js';
+import { idRange, type ConsumerGroup } from './stream-groups.js';
 import { compareIds, MIN_ID, type StreamID } from './stream-id.js';
 import { needsNewNode, nodeIndexOf, StreamNode, type NodeLimits } from './stream-nodes.js';
 import { stringBytes } from './values.js';
@@ -133,7 +133,7 @@ export class StreamValue {
   /** Entries in [start, end] ascending (or descending), at most `count` (0: all). */
   range(start: StreamID, end: StreamID, count: number, reverse: boolean): [StreamID, string[]][] {
     if (start > end) return [];
-    if (!reverse) return this.entries.getRange(start, end, true, count > 0 ? count : undefined);
+    if (!reverse) return idRange(this.entries, start, end, count);
     const out: [StreamID, string[]][] = [];
     for (const pair of this.entries.entriesReversed(end)) {
       if (pair[0] < start) break;
