@@ -32,12 +32,17 @@ interface ReadArgs {
 /** argv arrays of reads that blocked: their next run is a wake-up (see lists.ts for the idea). */
 const blockedReads = new WeakSet<string[]>();
 
-function readArgsOrReply(reply: Reply, argv: string[], xreadgroup: boolean): ReadArgs | undefined {
+/** A script's own client has no connection (as SORT tells scripts apart): Redis refuses BLOCK there. */
+const fromScript = (ctx: CommandContext): boolean => ctx.client.transport === null && !ctx.client.isMaster;
+
+function readArgsOrReply(ctx: CommandContext, argv: string[], xreadgroup: boolean): ReadArgs | undefined {
+  const reply = ctx.reply;
   const a: ReadArgs = { count: 0, block: undefined, streamsAt: 0, nkeys: 0, group: undefined, consumer: '', noack: false };
   for (let i = 1; i < argv.length; i++) {
     const more = argv.length - i - 1;
     const o = argv[i];
     if (is(o, 'BLOCK') && more > 0) {
+      if (fromScript(ctx)) return void reply.error(`ERR ${argv[0]} command is not allowed with BLOCK option from scripts`);
       a.block = msTimeoutOrReply(reply, argv[++i]);
       if (a.block === undefined) return undefined;
     } else if (is(o, 'COUNT') && more > 0) {
@@ -218,7 +223,7 @@ function reblock(ctx: CommandContext, argv: string[], a: ReadArgs): void {
 }
 
 function xreadGeneric(ctx: CommandContext, argv: string[], xreadgroup: boolean): void {
-  const a = readArgsOrReply(ctx.reply, argv, xreadgroup);
+  const a = readArgsOrReply(ctx, argv, xreadgroup);
   if (a === undefined) return;
   const woken = blockedReads.delete(argv) ? ctx.server.blocking.wokenBy : undefined;
   if (woken !== undefined) return wakeUp(ctx, argv, a, woken);
