@@ -86,6 +86,7 @@ export class FerriteServer implements ServerControl {
     const blocking = this.dispatcher.blocking;
     this.events.onChange.push((db, key) => blocking.keyChanged(db.id, key));
     attachTracking(this.state, this.events);
+    this.events.onFlush.push((db) => blocking.dbChanged(db.id));
     this.events.onExpired.push((db, key) => {
       this.dispatcher.notifier?.('expired', 'expired', key, db.id);
       // Expiry is the master's decision: replicas and the AOF learn it as a DEL.

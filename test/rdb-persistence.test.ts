@@ -67,7 +67,8 @@ function datasetOfFile(path: string): Dataset {
         const flat: string[] = [];
         if (v.length > 0) v.forEachInRanks(0, v.length - 1, false, (m, s) => flat.push(m, String(s)));
         value = JSON.stringify(flat);
-      } else value = JSON.stringify([...v.fields()].map((f) => [f.key, f.value]).sort());
+      } else if (v.type === 'hash') value = JSON.stringify([...v.fields()].map((f) => [f.key, f.value]).sort());
+      else value = JSON.stringify([...v.entries.entries()].map(([id, fields]) => [String(id), fields]));
       if (typeof v === 'object') type = v.type;
       out.set(`${db.id}/${e.key}`, { type, value, expireAt: e.expireAt });
     }

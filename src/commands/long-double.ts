@@ -109,3 +109,17 @@ export function formatLongDouble(v: LongDouble): string {
   if (v.neg && text !== '0') return `-${text}`;
   return text;
 }
+
+/** The long double holding exactly the value of a finite double (what C's (long double)d gives). */
+export function fromDouble(d: number): LongDouble {
+  const neg = d < 0 || Object.is(d, -0);
+  const a = Math.abs(d);
+  if (a === 0) return { neg, mantissa: 0n, exp: 0 };
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, a);
+  const bits = view.getBigUint64(0);
+  const biased = Number(bits >> 52n);
+  const fraction = bits & ((1n << 52n) - 1n);
+  // Subnormals have no implicit leading 1 and the minimum exponent.
+  return biased === 0 ? { neg, mantissa: fraction, exp: -1074 } : { neg, mantissa: fraction | (1n << 52n), exp: biased - 1075 };
+}

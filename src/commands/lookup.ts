@@ -4,11 +4,12 @@ import type { ListValue } from '../structures/list.js';
 import type { HashValue } from '../structures/hash.js';
 import type { SetValue } from '../structures/set.js';
 import type { ZSetValue } from '../structures/zset.js';
+import type { StreamValue } from '../structures/stream.js';
 import type { RedisValue } from '../structures/values.js';
 import { WRONGTYPE } from '../engine/errors.js';
 import type { CommandContext } from '../engine/types.js';
 
-type Collections = { list: ListValue; hash: HashValue; set: SetValue; zset: ZSetValue };
+type Collections = { list: ListValue; hash: HashValue; set: SetValue; zset: ZSetValue; stream: StreamValue };
 
 function typed<K extends keyof Collections>(ctx: CommandContext, v: RedisValue | undefined, type: K): Collections[K] | null | undefined {
   if (v === undefined) return null;

@@ -6,6 +6,7 @@ import { commandCommand } from './command-docs.js';
 import { connectionCommands } from './connection.js';
 import { expireCommands } from './expire.js';
 import { functionCommands } from './functions.js';
+import { geoCommands } from './geo.js';
 import { hashCommands } from './hashes.js';
 import { hyperloglogCommands } from './hyperloglog.js';
 import { infoCommand } from './info.js';
@@ -19,6 +20,7 @@ import { scriptingCommands } from './scripting.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './sets.js';
 import { sortCommands } from './sort.js';
+import { streamCommands } from './streams.js';
 import { stringCommands } from './strings.js';
 import { transactionCommands } from './transactions.js';
 import type { CommandSpec } from '../engine/types.js';
@@ -44,4 +46,6 @@ export const ALL_COMMANDS: readonly (readonly CommandSpec[])[] = [
   sortCommands,
   persistenceCommands,
   aofCommands,
+  streamCommands,
+  geoCommands,
 ];

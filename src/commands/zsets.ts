@@ -165,7 +165,7 @@ function noOptions(): ZaddOptions {
   return { nx: false, xx: false, gt: false, lt: false, ch: false, incr: false };
 }
 
-function zadd(ctx: CommandContext, argv: string[]): void {
+export function zadd(ctx: CommandContext, argv: string[]): void {
   const o = noOptions();
   const at = zaddOptionsOrReply(ctx.reply, argv, o);
   if (at !== undefined) zaddGeneric(ctx, argv, o, at);

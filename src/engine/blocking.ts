@@ -46,7 +46,7 @@ export class BlockingRegistry {
     return b;
   }
 
-  block(client: Client, argv: string[], keys: string[], timeoutMs: number, onTimeout: (reply: Reply) => void): void {
+  block(client: Client, argv: string[], keys: string[], timeoutMs: number, onTimeout: (reply: Reply) => void, wakeOnDelete = false): void {
     this.justBlocked = true;
     if (client === this.rerunning) {
       // Woken but nothing for it after all: it keeps its place in every queue, as in Redis.
@@ -61,6 +61,7 @@ export class BlockingRegistry {
       deadline: timeoutMs > 0 ? Date.now() + timeoutMs : 0,
       timer: undefined as NodeJS.Timeout | undefined,
       onTimeout: (c: Client) => onTimeout(c.writer),
+      wakeOnDelete,
     };
     client.blocked = state;
     if (timeoutMs > 0) this.armTimer(client);
@@ -79,6 +80,17 @@ export class BlockingRegistry {
     if (this.waiters.has(id) && !this.readySet.has(id)) {
       this.readySet.add(id);
       this.ready.push(id);
+    }
+  }
+
+  /** A database was emptied or swapped: every key waited on in it may have gone (XREADGROUP wakes with an error). */
+  dbChanged(db: number): void {
+    const prefix = `${db}\0`;
+    for (const id of this.waiters.keys()) {
+      if (id.startsWith(prefix) && !this.readySet.has(id)) {
+        this.readySet.add(id);
+        this.ready.push(id);
+      }
     }
   }
 
@@ -130,10 +142,11 @@ export class BlockingRegistry {
     const db = this.dispatcher.server.databases[Number(id.slice(0, cut))];
     const key = id.slice(cut + 1);
     for (const client of [...list]) {
-      // Redis serves a key's waiters only while the key exists; a served pop that empties it ends the round.
-      if (!db.exists(key)) return;
       const state = client.blocked;
       if (state === null) continue;
+      // Redis serves a key's waiters only while the key exists (a served pop that empties it ends
+      // the round), except XREADGROUP's, which learn that their stream is gone.
+      if (!state.wakeOnDelete && !db.exists(key)) continue;
       const spec = this.dispatcher.table.resolve(state.argv);
       if (spec === undefined) continue;
       if (this.rerun(client, spec, state.argv, db, key)) continue;

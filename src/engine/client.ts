@@ -35,6 +35,8 @@ export interface BlockState {
   deadline: number;
   timer: NodeJS.Timeout | undefined;
   onTimeout: (client: Client) => void;
+  /** Run again when a key is deleted too (XREADGROUP), not only when it changes. */
+  wakeOnDelete: boolean;
 }
 
 export type ClientKind = 'normal' | 'pubsub' | 'replica' | 'master';

@@ -9,7 +9,7 @@ import type { Client } from './client.js';
 import { CommandTable, hasFlag, keyIndexes } from './command-table.js';
 import * as E from './errors.js';
 import type { ServerState } from './server-context.js';
-import type { CommandContext, CommandSpec, NotifyClass } from './types.js';
+import type { BlockOptions, CommandContext, CommandSpec, NotifyClass } from './types.js';
 
 export type ExecuteResult = 'done' | 'paused';
 
@@ -73,8 +73,8 @@ export class CallContext implements CommandContext {
     this.dispatcher.notifier?.(cls, event, key, dbIndex);
   }
 
-  blockOn(keys: string[], timeoutMs: number, onTimeout: (reply: Reply) => void): void {
-    this.dispatcher.blocking.block(this.client, this.dispatcher.currentArgv, keys, timeoutMs, onTimeout);
+  blockOn(keys: string[], timeoutMs: number, onTimeout: (reply: Reply) => void, options?: BlockOptions): void {
+    this.dispatcher.blocking.block(this.client, this.dispatcher.currentArgv, keys, timeoutMs, onTimeout, options?.wakeOnDelete === true);
   }
 }
 

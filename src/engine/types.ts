@@ -40,6 +40,10 @@ export type CommandGroup =
 /** Keyspace notification classes (notify-keyspace-events letters). */
 export type NotifyClass = 'generic' | 'string' | 'list' | 'set' | 'hash' | 'zset' | 'expired' | 'evicted' | 'stream' | 'keymiss' | 'new';
 
+export interface BlockOptions {
+  wakeOnDelete?: boolean;
+}
+
 /**
  * What a handler sees: the calling client, its selected database, where its reply goes, and the
  * server. One context object per client, reused for every call, so the hot path allocates nothing.
@@ -60,8 +64,9 @@ export interface CommandContext {
   /**
    * Blocks the client on keys: the command will be run again when one of them changes, or
    * `onTimeout` replies when `timeoutMs` (0 = forever) passes. Inside MULTI or a script the
-   * handler must not block; `canBlock` says which.
+   * handler must not block; `canBlock` says which. With `wakeOnDelete` the command also runs
+   * again when a key is deleted (XREADGROUP then replies that the stream no longer exists).
    */
-  blockOn(keys: string[], timeoutMs: number, onTimeout: (reply: Reply) => void): void;
+  blockOn(keys: string[], timeoutMs: number, onTimeout: (reply: Reply) => void, options?: BlockOptions): void;
   readonly canBlock: boolean;
 }

@@ -1,7 +1,9 @@
 // A key as the commands that rebuild it, as Redis' rewriteAppendOnlyFileRio writes an AOF-format base
-// (aof-use-rdb-preamble no): SET for strings, RPUSH / SADD / ZADD / HMSET in batches of 64 items,
+// (aof-use-rdb-preamble no): SET for strings, RPUSH / SADD / ZADD / HMSET in batches of 64 items, XADD/XSETID/XGROUP/XCLAIM for streams,
 // then PEXPIREAT for a TTL.
 import { formatDouble } from '../protocol/number-format.js';
+import type { StreamValue } from '../structures/stream.js';
+import { formatId } from '../structures/stream-id.js';
 import { stringOf, type RedisValue } from '../structures/values.js';
 import { encodeCommand } from './aof-format.js';
 
@@ -32,7 +34,38 @@ function valueCommands(key: string, value: RedisValue): string {
       value.forEachInRanks(0, value.length - 1, false, (member, score) => void flat.push(formatDouble(score), member));
       return batched('ZADD', key, flat, 2);
     }
+    case 'stream':
+      return streamCommands(key, value);
   }
+}
+
+/**
+ * Redis' rewriteStreamObject: an XADD per entry (an empty stream through the XADD MAXLEN 0 trick), XSETID
+ * for the last ID and counters, then each group (XGROUP CREATE ... ENTRIESREAD), its consumers' pending
+ * entries as XCLAIM ... JUSTID FORCE and consumers with none as XGROUP CREATECONSUMER.
+ */
+function streamCommands(key: string, s: StreamValue): string {
+  let out = '';
+  if (s.length > 0) {
+    for (const [id, fields] of s.entries.entries()) out += encodeCommand(['XADD', key, formatId(id), ...fields]);
+  } else {
+    out += encodeCommand(['XADD', key, 'MAXLEN', '0', '0-1', 'x', 'y']);
+  }
+  out += encodeCommand(['XSETID', key, formatId(s.lastId), 'ENTRIESADDED', String(s.entriesAdded), 'MAXDELETEDID', formatId(s.maxDeletedId)]);
+  const groups = [...s.groups.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const g of groups) {
+    out += encodeCommand(['XGROUP', 'CREATE', key, g.name, formatId(g.lastId), 'ENTRIESREAD', String(g.entriesRead)]);
+    for (const c of g.sortedConsumers()) {
+      if (c.pel.size === 0) {
+        out += encodeCommand(['XGROUP', 'CREATECONSUMER', key, g.name, c.name]);
+        continue;
+      }
+      for (const [id, pe] of c.pel.entries()) {
+        out += encodeCommand(['XCLAIM', key, g.name, c.name, '0', formatId(id), 'TIME', String(pe.deliveryTime), 'RETRYCOUNT', String(pe.deliveryCount), 'JUSTID', 'FORCE']);
+      }
+    }
+  }
+  return out;
 }
 
 /** `cmd key items...` with at most 64 items (pairs count as one) per command. */

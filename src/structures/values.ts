@@ -3,10 +3,11 @@
 import type { HashValue } from './hash.js';
 import type { ListValue } from './list.js';
 import type { SetValue } from './set.js';
+import type { StreamValue } from './stream.js';
 import type { ZSetValue } from './zset.js';
 
 export type StringValue = string | number;
-export type CollectionValue = ListValue | HashValue | SetValue | ZSetValue;
+export type CollectionValue = ListValue | HashValue | SetValue | ZSetValue | StreamValue;
 export type RedisValue = StringValue | CollectionValue;
 export type TypeName = 'string' | CollectionValue['type'];
 
@@ -38,6 +39,8 @@ const LIST_BASE = 112;
 const HASH_BASE = 222;
 const SET_BASE = 232;
 const ZSET_BASE = 525;
+/** An empty stream: the value object, its B-tree, node array and group map. */
+const STREAM_BASE = 420;
 
 /** A one-byte string of `length` chars: a 16-byte header, then the chars, rounded up to 8 bytes. */
 export function stringBytes(length: number): number {
@@ -59,6 +62,8 @@ function containerBytes(v: CollectionValue): number {
       return SET_BASE + DICT_SLOT_BYTES * capacity(v.length, 4);
     case 'zset':
       return ZSET_BASE + DICT_SLOT_BYTES * capacity(v.length, 4);
+    case 'stream':
+      return STREAM_BASE;
   }
 }
 
