@@ -21,6 +21,14 @@ const ACCUMULATING = new Set(['save', 'client-output-buffer-limit']);
 
 export class ConfigError extends Error {}
 
+/** A config-file line that is not an option: its arguments and where it was, for error reports. */
+export interface ConfigDirective {
+  name: 'user' | 'rename-command';
+  args: string[];
+  line: number;
+  text: string;
+}
+
 /** Called after an option changed; returns an error text to roll the change back. */
 export type ApplyHook = (value: string, name: string) => string | undefined | void;
 
@@ -32,6 +40,8 @@ export class Config implements ConfigAccess {
   private readonly numbers = new Map<string, number>();
   private readonly hooks = new Map<string, ApplyHook[]>();
   file: string | undefined;
+  /** `user` and `rename-command` lines, applied once the ACL and the command table exist. */
+  readonly directives: ConfigDirective[] = [];
 
   constructor() {
     for (const spec of [...REDIS_OPTIONS, ...FERRITE_OPTIONS]) {
@@ -142,6 +152,9 @@ export class Config implements ConfigAccess {
         if (name === 'include') {
           if (args.length !== 2) throw new ConfigError('Bad directive or wrong number of arguments');
           this.loadText(readFileSync(args[1], "latin1"));
+        } else if (name === 'user' || name === 'rename-command') {
+          if (name === 'user' ? args.length < 2 : args.length !== 3) throw new ConfigError('Bad directive or wrong number of arguments');
+          this.directives.push({ name, args: args.slice(1), line: i + 1, text: line });
         } else {
           this.setInitial(name, args.slice(1), true);
         }
@@ -409,6 +422,6 @@ function quoteIfNeeded(v: string): string {
   return /[\s"'\\]/.test(v) ? JSON.stringify(v) : v;
 }
 
-function fatal(line: number, text: string, message: string): ConfigError {
+export function fatal(line: number, text: string, message: string): ConfigError {
   return new ConfigError(`\n*** FATAL CONFIG FILE ERROR (Redis ${REDIS_COMPAT_VERSION}) ***\nReading the configuration file, at line ${line}\n>>> '${text}'\n${message}`);
 }

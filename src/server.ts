@@ -14,6 +14,9 @@ import { attachWatches } from './engine/watch.js';
 import { Config } from './config.js';
 import { ServerLog } from './log.js';
 import { Connection } from './network/connection.js';
+import { Acl } from './engine/acl.js';
+import { describeClient } from './commands/client-cmd.js';
+import { applyRenames, loadUsersAtStartup } from './startup-directives.js';
 import { MemcachedListener, linkMemcachedMemoryLimit } from './network/memcached-listener.js';
 
 export interface ListenAddress {
@@ -33,6 +36,8 @@ export class FerriteServer implements ServerControl {
   /** The memcached front end, while memcached-port is not 0. */
   memcached: MemcachedListener | undefined;
   private listeners: NetServer[] = [];
+  /** A rename-command, `user` line or ACL file that can't be applied stops listen(). */
+  private startupError: string | undefined;
   private cron: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
   private boundPort = 0;
@@ -47,6 +52,8 @@ export class FerriteServer implements ServerControl {
     this.state = new ServerState(config, this.log, this.events);
     this.state.control = this;
     this.table = new CommandTable(ALL_COMMANDS);
+    this.startupError = applyRenames(config, this.table);
+    this.state.acl = new Acl({ config, clients: this.state.clients, describeClient: (c) => describeClient(c, Date.now()) }, this.table);
     this.dispatcher = new Dispatcher(this.state, this.table);
     this.scripting = new Scripting(this.state, this.dispatcher);
     this.wireKeyspace();
@@ -93,6 +100,8 @@ export class FerriteServer implements ServerControl {
     c.onChange('lfu-log-factor', (v) => void (ks.lfuLogFactor = Number(v)));
     c.onChange('lfu-decay-time', (v) => void (ks.lfuDecayTime = Number(v)));
     c.onChange('hz', () => this.startCron());
+    c.onChange('requirepass', (v) => void this.state.acl.syncRequirePass(v));
+    c.onChange('acllog-max-len', (v) => void this.state.acl.log.trim(Number(v)));
   }
 
   /** maxmemory: evict before every command, and at once when CONFIG SET changes the limit. */
@@ -107,6 +116,8 @@ export class FerriteServer implements ServerControl {
 
   /** Starts listening on every `bind` address (a leading '-' marks an optional one) and the unix socket. */
   async listen(): Promise<void> {
+    this.startupError ??= loadUsersAtStartup(this.config, this.state.acl);
+    if (this.startupError !== undefined) throw new Error(this.startupError);
     await this.scripting.start();
     const port = this.config.getNumber('port');
     const addresses = this.config.get('bind')!.split(' ').filter((a) => a !== '');

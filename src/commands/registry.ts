@@ -1,6 +1,8 @@
 // Every command group, in one list: the command table is built from this.
+import { aclCommand } from './acl.js';
 import { bitmapCommands } from './bitmaps.js';
 import { clientCommand } from './client-cmd.js';
+import { withRedisMeta } from './command-meta-apply.js';
 import { commandCommand } from './command-docs.js';
 import { connectionCommands } from './connection.js';
 import { expireCommands } from './expire.js';
@@ -20,7 +22,7 @@ import { transactionCommands } from './transactions.js';
 import type { CommandSpec } from '../engine/types.js';
 import { zsetCommands } from './zsets.js';
 
-export const ALL_COMMANDS: readonly (readonly CommandSpec[])[] = [
+export const ALL_COMMANDS: readonly (readonly CommandSpec[])[] = withRedisMeta([
   connectionCommands,
   stringCommands,
   keyCommands,
@@ -37,4 +39,5 @@ export const ALL_COMMANDS: readonly (readonly CommandSpec[])[] = [
   setCommands,
   zsetCommands,
   sortCommands,
-];
+  [aclCommand],
+]);
