@@ -17,6 +17,8 @@ import { Connection } from './network/connection.js';
 import { Acl } from './engine/acl.js';
 import { describeClient } from './commands/client-cmd.js';
 import { applyRenames, loadUsersAtStartup } from './startup-directives.js';
+import { TLS_CONTEXT_OPTIONS, TlsListener } from './network/tls-listener.js';
+import { isLocalPeer, PROTECTED_MODE_DENIED } from './network/protected-mode.js';
 import { MemcachedListener, linkMemcachedMemoryLimit } from './network/memcached-listener.js';
 
 export interface ListenAddress {
@@ -41,6 +43,9 @@ export class FerriteServer implements ServerControl {
   private cron: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
   private boundPort = 0;
+  private tlsBoundPort = 0;
+  /** One TLS server per bind address (a node:tls server listens on one). */
+  private tlsListeners: TlsListener[] = [];
   executable = process.argv[1] ?? '';
   /** Called when SHUTDOWN runs; the CLI exits the process, embedders get close(). */
   onShutdown: (() => void) | undefined;
@@ -100,6 +105,17 @@ export class FerriteServer implements ServerControl {
     c.onChange('lfu-log-factor', (v) => void (ks.lfuLogFactor = Number(v)));
     c.onChange('lfu-decay-time', (v) => void (ks.lfuDecayTime = Number(v)));
     c.onChange('hz', () => this.startCron());
+    for (const name of TLS_CONTEXT_OPTIONS) {
+      c.onChange(name, () => {
+        try {
+          for (const l of this.tlsListeners) l.reload();
+        } catch (e) {
+          this.log.warning(`Failed to update TLS configuration: ${(e as Error).message}`);
+          return 'Unable to update TLS configuration. Check server logs.';
+        }
+        return undefined;
+      });
+    }
     c.onChange('requirepass', (v) => void this.state.acl.syncRequirePass(v));
     c.onChange('acllog-max-len', (v) => void this.state.acl.log.trim(Number(v)));
   }
@@ -121,8 +137,11 @@ export class FerriteServer implements ServerControl {
     await this.scripting.start();
     const port = this.config.getNumber('port');
     const addresses = this.config.get('bind')!.split(' ').filter((a) => a !== '');
+    const tlsPort = this.config.getNumber('tls-port');
+    if (tlsPort !== 0) await this.listenTls(tlsPort, addresses);
     let bound = 0;
-    for (const raw of addresses) {
+    // port 0 with a tls-port serves TLS only, as in Redis; without one, port 0 picks a free port (embedding).
+    for (const raw of tlsPort !== 0 && port === 0 ? [] : addresses) {
       const optional = raw.startsWith('-');
       const host = optional ? raw.slice(1) : raw;
       const hostArg = host === '*' ? '0.0.0.0' : host;
@@ -145,6 +164,47 @@ export class FerriteServer implements ServerControl {
     }
     await this.listenMemcached();
     this.startCron();
+  }
+
+  /** The TLS listener on tls-port, on every bind address; CONFIG SET tls-* reloads its certificates. */
+  private async listenTls(port: number, addresses: readonly string[]): Promise<void> {
+    for (const raw of addresses) {
+      const optional = raw.startsWith('-');
+      const host = optional ? raw.slice(1) : raw;
+      let listener: TlsListener;
+      try {
+        listener = new TlsListener(this.config, (socket) => this.accept(socket), (m) => this.log.verbose(m));
+      } catch (e) {
+        await this.close();
+        throw new Error(`Failed to configure TLS. Check logs for more info. ${(e as Error).message}`);
+      }
+      try {
+        await this.listenWith(listener.server, { port, host: host === '*' ? '0.0.0.0' : host });
+        this.tlsListeners.push(listener);
+        this.tlsBoundPort = port;
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        if (optional && (err.code === 'EADDRNOTAVAIL' || err.code === 'EAFNOSUPPORT')) continue;
+        await this.close();
+        throw new Error(`Warning: Could not create server TLS listening socket ${host}:${port}: ${err.message}`);
+      }
+    }
+  }
+
+  private listenWith(server: NetServer, options: { port: number; host: string }): Promise<void> {
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ port: options.port, host: options.host, backlog: this.config.getNumber('tcp-backlog') }, () => {
+        server.off('error', reject);
+        server.on('error', (e) => this.log.warning(`Listener error: ${e.message}`));
+        this.listeners.push(server);
+        resolve();
+      });
+    });
+  }
+
+  get tlsPort(): number {
+    return this.tlsBoundPort;
   }
 
   /** The memcached front end on memcached-port (0 turns it off), over database 0. */
@@ -187,6 +247,10 @@ export class FerriteServer implements ServerControl {
     if (this.state.clients.size >= this.config.getNumber('maxclients')) {
       this.state.stats.rejectedConnections++;
       socket.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    if (this.config.getBool('protected-mode') && this.state.acl.defaultUser.nopass && !isLocalPeer(socket)) {
+      socket.end(PROTECTED_MODE_DENIED, 'latin1');
       return;
     }
     const conn = new Connection(socket, this.state, this.dispatcher, (c) => this.forget(c));

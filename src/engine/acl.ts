@@ -152,14 +152,18 @@ export class Acl {
 
   /** AUTH / HELLO AUTH: the user must exist, be on, and the password match (constant-time per hash). */
   authenticate(client: Client, name: string, password: string): boolean {
-    const u = this.users.get(name);
-    if (u !== undefined && u.enabled && u.passwordMatches(password)) {
+    if (this.checkCredentials(name, password)) {
       client.authenticated = true;
       client.user = name;
       return true;
     }
     this.logDenial(client, 'auth', client.multi !== null ? 'multi' : 'toplevel', 'AUTH', name, 'auth');
     return false;
+  }
+
+  checkCredentials(name: string, password: string): boolean {
+    const u = this.users.get(name);
+    return u !== undefined && u.enabled && u.passwordMatches(password);
   }
 
   /** The permission check of the gate, EXEC and scripts; the caller words the error. */
