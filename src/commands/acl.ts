@@ -59,7 +59,7 @@ function describeLine(u: AclUser): string {
 }
 
 function cat(ctx: CommandContext, argv: string[]): void {
-  if (argv.length > 3) return ctx.reply.error(`ERR unknown subcommand or wrong number of arguments for 'cat'. Try ACL HELP.`);
+  if (argv.length > 3) return ctx.reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try ACL HELP.`);
   if (argv.length === 2) return ctx.reply.bulks([...ACL_CATEGORIES]);
   const category = argv[2].toLowerCase();
   if (!(ACL_CATEGORIES as readonly string[]).includes(category)) return ctx.reply.error(`ERR Unknown category '${argv[2]}'`);
@@ -67,9 +67,10 @@ function cat(ctx: CommandContext, argv: string[]): void {
 }
 
 function genpass(ctx: CommandContext, argv: string[]): void {
-  if (argv.length > 3) return ctx.reply.error(`ERR unknown subcommand or wrong number of arguments for 'genpass'. Try ACL HELP.`);
+  if (argv.length > 3) return ctx.reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try ACL HELP.`);
   const bits = argv.length === 3 ? parseInteger(argv[2]) : 256;
-  if (bits === undefined || bits <= 0 || bits > 4096) {
+  if (bits === undefined) return ctx.reply.error(E.NOT_INTEGER);
+  if (bits <= 0 || bits > 4096) {
     return ctx.reply.error('ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096');
   }
   const chars = Math.ceil(bits / 4);
@@ -77,7 +78,7 @@ function genpass(ctx: CommandContext, argv: string[]): void {
 }
 
 function log(ctx: CommandContext, argv: string[]): void {
-  if (argv.length > 3) return ctx.reply.error(`ERR unknown subcommand or wrong number of arguments for 'log'. Try ACL HELP.`);
+  if (argv.length > 3) return ctx.reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try ACL HELP.`);
   const acl = ctx.server.acl;
   let count = 10;
   if (argv.length === 3) {

@@ -216,8 +216,8 @@ export const commandCommand: CommandSpec = {
     { name: 'command|info', arity: -2, flags: [...flags], group: 'server', since: '2.8.13', summary: 'Returns information about one, multiple or all commands.', complexity: 'O(N) where N is the number of commands to look up', run: info },
     { name: 'command|docs', arity: -2, flags: [...flags], group: 'server', since: '7.0.0', summary: 'Returns documentary information about one, multiple or all commands.', complexity: 'O(N) where N is the number of commands to look up', run: docs },
     { name: 'command|list', arity: -2, flags: [...flags], group: 'server', since: '7.0.0', summary: 'Returns a list of command names.', complexity: 'O(N) where N is the total number of Redis commands', run: list },
-    { name: 'command|getkeys', arity: -3, flags: [...flags], group: 'server', since: '2.8.13', summary: 'Extracts the key names from an arbitrary command.', complexity: 'O(N) where N is the number of arguments to the command', run: (ctx, argv) => getkeys(ctx, argv, false) },
-    { name: 'command|getkeysandflags', arity: -3, flags: [...flags], group: 'server', since: '7.0.0', summary: 'Extracts the key names and access flags for an arbitrary command.', complexity: 'O(N) where N is the number of arguments to the command', run: (ctx, argv) => getkeys(ctx, argv, true) },
+    { name: 'command|getkeys', arity: -4, flags: [...flags], group: 'server', since: '2.8.13', summary: 'Extracts the key names from an arbitrary command.', complexity: 'O(N) where N is the number of arguments to the command', run: (ctx, argv) => getkeys(ctx, argv, false) },
+    { name: 'command|getkeysandflags', arity: -4, flags: [...flags], group: 'server', since: '7.0.0', summary: 'Extracts the key names and access flags for an arbitrary command.', complexity: 'O(N) where N is the number of arguments to the command', run: (ctx, argv) => getkeys(ctx, argv, true) },
     { name: 'command|help', arity: 2, flags: [...flags], group: 'server', since: '5.0.0', summary: 'Returns helpful text about the different subcommands.', complexity: 'O(1)', run: (ctx) => helpReply(ctx, COMMAND_HELP) },
   ],
 };

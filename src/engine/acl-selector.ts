@@ -225,7 +225,8 @@ export class AclSelector {
           break;
         } else throw new AclRuleError(RULE_ERRORS.syntax);
       }
-      if ((!read && !write) || op[offset - 1] !== '~') throw new AclRuleError(RULE_ERRORS.syntax);
+      // Redis accepts "%R" (an empty pattern); only no permission at all is an error.
+      if (!read && !write) throw new AclRuleError(RULE_ERRORS.syntax);
     }
     const pattern = op.slice(offset);
     const existing = this.keys.find((k) => k.pattern === pattern);
@@ -304,30 +305,38 @@ export class AclSelector {
   }
 
   /**
-   * The command rules (Redis' ACLDescribeSelectorCommandRules): +@all or -@all, then the categories
-   * that best fit the remaining differences, then single commands and first arguments to make it exact.
+   * The command rules (Redis' ACLDescribeSelectorCommandRules): +@all or -@all, then, one at a time,
+   * the category that fits best (fewest commands to correct, then most commands it covers), then
+   * single commands and first arguments to make it exact.
    */
   commandsDescription(): string {
     const additive = !this.futureCommands;
     const rules: string[] = [additive ? '-@all' : '+@all'];
     const fake = new AclSelector(this.index, false);
     fake.setAll(!additive);
+    // Commands still to be described: categories already used are taken out of it.
     const temp = new Set(this.allowed);
-    for (const category of ACL_CATEGORIES) {
-      let on = 0;
-      let off = 0;
-      for (const spec of this.index.inCategory(category)) temp.has(spec) ? on++ : off++;
-      if ((additive && on > off) || (!additive && off > on)) {
-        rules.push(`${additive ? '+' : '-'}@${category}`);
-        for (const spec of this.index.inCategory(category)) fake.change(spec, additive);
-        for (const spec of this.index.inCategory(category)) {
-          temp.delete(spec);
-          for (const sub of spec.subcommands ?? []) temp.delete(sub);
-          if (!additive) {
-            temp.add(spec);
-            for (const sub of spec.subcommands ?? []) temp.add(sub);
-          }
+    for (;;) {
+      let best: string | undefined;
+      let minDiff = Infinity;
+      let maxSame = 0;
+      for (const category of ACL_CATEGORIES) {
+        let on = 0;
+        let off = 0;
+        for (const spec of this.index.inCategory(category)) temp.has(spec) ? on++ : off++;
+        const diff = additive ? off : on;
+        const same = additive ? on : off;
+        if (same > diff && (diff < minDiff || (diff === minDiff && same > maxSame))) {
+          best = category;
+          minDiff = diff;
+          maxSame = same;
         }
+      }
+      if (best === undefined) break;
+      rules.push(`${additive ? '+' : '-'}@${best}`);
+      for (const spec of this.index.inCategory(best)) {
+        fake.change(spec, additive);
+        for (const s of [spec, ...(spec.subcommands ?? [])]) additive ? temp.delete(s) : temp.add(s);
       }
     }
     for (const spec of this.index.all) {
