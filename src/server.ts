@@ -246,10 +246,13 @@ export class FerriteServer implements ServerControl {
     }
     if (this.state.clients.size >= this.config.getNumber('maxclients')) {
       this.state.stats.rejectedConnections++;
+      socket.resume();
       socket.end('-ERR max number of clients reached\r\n');
       return;
     }
     if (this.config.getBool('protected-mode') && this.state.acl.defaultUser.nopass && !isLocalPeer(socket)) {
+      // Read (and drop) what the client sends, or its FIN is never seen and the socket stays open.
+      socket.resume();
       socket.end(PROTECTED_MODE_DENIED, 'latin1');
       return;
     }
