@@ -87,7 +87,7 @@ export class Config implements ConfigAccess {
     return out;
   }
 
-  set(pairs: [string, string][]): string | undefined {
+  set(pairs: [string, string][], protectedAllowed = this.get('enable-protected-configs') === 'yes'): string | undefined {
     const seen = new Set<string>();
     const planned: [OptionSpec, string][] = [];
     for (const [rawName, raw] of pairs) {
@@ -97,7 +97,7 @@ export class Config implements ConfigAccess {
       if (seen.has(spec.name)) return fail('duplicate parameter');
       seen.add(spec.name);
       if (spec.immutable) return fail("can't set immutable config");
-      if (spec.protected && this.get('enable-protected-configs') === 'no') return fail("can't set protected config");
+      if (spec.protected && !protectedAllowed) return fail("can't set protected config");
       const parsed = this.parse(spec, raw);
       if (parsed instanceof ConfigError) return fail(parsed.message);
       planned.push([spec, parsed]);

@@ -157,6 +157,49 @@ test('protected mode: a client from a non-loopback address is denied while the d
   }
 });
 
+test('enable-debug-command, enable-module-command, enable-protected-configs: no, yes, and local only from loopback', async () => {
+  const denyDebug = /^-ERR DEBUG command not allowed\. If the enable-debug-command option is set to "local"/;
+  const denyModule = /^-ERR MODULE command not allowed\. If the enable-module-command option is set to "local"/;
+  const closed = await startFerrite({ 'enable-debug-command': 'no' });
+  try {
+    const c = await RawClient.connect(closed.port);
+    assert.match(await c.call('DEBUG', 'SLEEP', '0'), denyDebug);
+    assert.match(await c.call('MODULE', 'LOAD', '/nonexistent.so'), denyModule);
+    assert.is(await c.call('MODULE', 'LIST'), '*0\r\n', 'listing is not gated');
+    assert.is(await c.call('CONFIG', 'SET', 'dbfilename', 'x.rdb'), "-ERR CONFIG SET failed (possibly related to argument 'dbfilename') - can't set protected config\r\n");
+    c.close();
+  } finally {
+    await closed.close();
+  }
+  const host = outsideAddress();
+  const local = await startFerrite({ bind: `127.0.0.1 ${host}`, 'protected-mode': 'no', 'enable-debug-command': 'local', 'enable-module-command': 'local', 'enable-protected-configs': 'local' });
+  try {
+    const c = await RawClient.connect(local.port);
+    assert.is(await c.call('MODULE', 'LIST'), '*0\r\n');
+    assert.is(await c.call('MODULE', 'LOAD', '/nonexistent.so'), '-ERR Error loading the extension. Please check the server logs.\r\n');
+    assert.is(await c.call('DEBUG', 'SLEEP', '0'), '+OK\r\n');
+    assert.is(await c.call('CONFIG', 'SET', 'dbfilename', 'x.rdb'), '+OK\r\n');
+    c.close();
+    const outside = await new Promise<string>((resolve) => {
+      const s = createConnection({ host, port: local.port, localAddress: host }, () => s.write('MODULE UNLOAD x\r\nDEBUG SLEEP 0\r\nCONFIG SET dbfilename y.rdb\r\n'));
+      let got = '';
+      s.on('data', (d) => {
+        got += d.toString('latin1');
+        if (got.split('\r\n').length > 3) {
+          s.destroy();
+          resolve(got);
+        }
+      });
+    });
+    const [mod, dbg, cfg] = outside.split('\r\n');
+    assert.match(`${mod}\r\n`, denyModule);
+    assert.match(`${dbg}\r\n`, denyDebug);
+    assert.is(cfg, "-ERR CONFIG SET failed (possibly related to argument 'dbfilename') - can't set protected config");
+  } finally {
+    await local.close();
+  }
+});
+
 test('memcached front end: SASL and ASCII auth log in ACL users, whose permissions apply', async () => {
   const { ferrite, port } = await startFerriteMemcached({ requirepass: 'rootpw' });
   const admin = new Redis({ port: ferrite.port, password: 'rootpw', lazyConnect: true });

@@ -207,6 +207,7 @@ test('COMMAND GETKEYS and GETKEYSANDFLAGS match redis-server', async () => {
   const cmds: string[][] = [];
   for (const c of GETKEYS_CORPUS) cmds.push(['COMMAND', 'GETKEYSANDFLAGS', ...c], ['COMMAND', 'GETKEYS', ...c]);
   cmds.push(['COMMAND', 'GETKEYSANDFLAGS'], ['COMMAND', 'GETKEYS', 'get'], ['COMMAND', 'HELP']);
+  cmds.push(['MODULE', 'LIST'], ['MODULE', 'HELP'], ['MODULE', 'LOAD', '/x.so'], ['MODULE', 'UNLOAD', 'x'], ['MODULE', 'NOSUCH']);
   await same(cmds);
 });
 

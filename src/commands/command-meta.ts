@@ -260,4 +260,10 @@ export const REDIS_COMMAND_META: Readonly<Record<string, CommandMeta>> = {
   "acl|users": {"acl":["admin","slow","dangerous"]},
   "acl|whoami": {"acl":["slow"]},
   "acl|help": {"acl":["slow"]},
+  "module": {"acl":["slow"]},
+  "module|list": {"acl":["admin","slow","dangerous"],"tips":["nondeterministic_output_order"]},
+  "module|load": {"acl":["admin","slow","dangerous"]},
+  "module|loadex": {"acl":["admin","slow","dangerous"]},
+  "module|unload": {"acl":["admin","slow","dangerous"]},
+  "module|help": {"acl":["slow"]},
 };

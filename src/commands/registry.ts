@@ -12,6 +12,7 @@ import { infoCommand } from './info.js';
 import { keyCommands } from './keys.js';
 import { listCommands } from './lists.js';
 import { memoryCommand } from './memory.js';
+import { moduleCommand } from './module.js';
 import { pubsubCommands } from './pubsub.js';
 import { scriptingCommands } from './scripting.js';
 import { serverCommands } from './server.js';
@@ -39,5 +40,5 @@ export const ALL_COMMANDS: readonly (readonly CommandSpec[])[] = withRedisMeta([
   setCommands,
   zsetCommands,
   sortCommands,
-  [aclCommand],
+  [aclCommand, moduleCommand],
 ]);

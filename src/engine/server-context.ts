@@ -25,8 +25,8 @@ export interface ConfigAccess {
   getBool(name: string): boolean;
   /** Names and values matching a glob, as CONFIG GET returns them. */
   match(pattern: string): [string, string][];
-  /** Sets several options atomically; returns an error line or undefined. */
-  set(pairs: [string, string][]): string | undefined;
+  /** Sets several options atomically; returns an error line or undefined. Protected options need `protectedAllowed`. */
+  set(pairs: [string, string][], protectedAllowed?: boolean): string | undefined;
   /** Writes the current configuration back to the file it was loaded from; error line or undefined. */
   rewrite(): string | undefined;
   readonly file: string | undefined;

@@ -8,7 +8,7 @@ import type { ServerState } from './server-context.js';
 export type CommandFlag =
   | 'write' | 'readonly' | 'denyoom' | 'admin' | 'pubsub' | 'noscript' | 'blocking' | 'loading' | 'stale'
   | 'fast' | 'no-auth' | 'may-replicate' | 'no-multi' | 'allow-busy' | 'sentinel' | 'skip-monitor' | 'skip-slowlog'
-  | 'no-mandatory-keys' | 'movablekeys';
+  | 'no-mandatory-keys' | 'movablekeys' | 'no-async-loading';
 
 /** Key positions as Redis' legacy (first, last, step) triple; last -1 = the last argument, -2 = all but the last. */
 export type KeyPositions = readonly [first: number, last: number, step: number];
