@@ -1,6 +1,6 @@
 // An ACL selector (Redis 7.0 acl.c): which commands, keys and channels it allows. A user has a root
 // selector and any number of "(...)" selectors; a command is allowed if one of them allows it.
-import { globMatch } from '../structures/glob.js';
+import { globMatch, isLiteralPattern } from '../structures/glob.js';
 import { aclCategories } from './command-table.js';
 import { commandHasKeys, keysWithFlags } from './key-specs.js';
 import type { CommandSpec, KeyRef } from './types.js';
@@ -65,6 +65,33 @@ interface KeyPattern {
   pattern: string;
   read: boolean;
   write: boolean;
+  /** The pattern as a predicate: a literal or "prefix*" skips the glob matcher. */
+  matches: (key: string) => boolean;
+}
+
+/** Compiles a glob for repeated use: most ACL patterns are "app:*" or a literal name. */
+export function patternMatcher(pattern: string): (s: string) => boolean {
+  if (isLiteralPattern(pattern)) return (s) => s === pattern;
+  const star = pattern.indexOf('*');
+  if (star === pattern.length - 1 && isLiteralPattern(pattern.slice(0, -1))) {
+    const prefix = pattern.slice(0, -1);
+    return (s) => s.startsWith(prefix);
+  }
+  return (s) => globMatch(pattern, s);
+}
+
+/** What a key spec's flags need (Redis' ACLSelectorCheckKey): ACCESS reads, INSERT/DELETE/UPDATE write. */
+const NEEDS = new WeakMap<readonly string[], number>();
+const NEED_READ = 1;
+const NEED_WRITE = 2;
+
+function needsOf(flags: readonly string[]): number {
+  let n = NEEDS.get(flags);
+  if (n === undefined) {
+    n = (flags.includes('access') ? NEED_READ : 0) | (flags.includes('insert') || flags.includes('delete') || flags.includes('update') ? NEED_WRITE : 0);
+    NEEDS.set(flags, n);
+  }
+  return n;
 }
 
 /** Outcome of a permission check, in Redis' order of relevance (ACL_DENIED_*). */
@@ -81,6 +108,9 @@ export interface AclVerdict {
   /** The argv index of the key or channel denied. */
   index: number;
 }
+
+/** The verdict of every allowed call: shared, so the check allocates nothing when it passes. */
+export const ALLOWED: AclVerdict = Object.freeze({ denial: AclDenial.None, index: 0 });
 
 /** Keys of one call, found once for all of a user's selectors (Redis' aclKeyResultCache). */
 export interface KeyCache {
@@ -99,6 +129,7 @@ export class AclSelector {
   keys: KeyPattern[] = [];
   allChannels = false;
   channels: string[] = [];
+  private channelMatchers: ((s: string) => boolean)[] = [];
 
   constructor(readonly index: AclCommandIndex, allChannels: boolean) {
     this.allChannels = allChannels;
@@ -112,6 +143,7 @@ export class AclSelector {
     for (const [k, v] of this.firstArgs) s.firstArgs.set(k, [...v]);
     s.allKeys = this.allKeys;
     s.keys = this.keys.map((k) => ({ ...k }));
+    s.channelMatchers = [...this.channelMatchers];
     s.channels = [...this.channels];
     return s;
   }
@@ -128,9 +160,11 @@ export class AclSelector {
     } else if (lower === 'allchannels' || op === '&*') {
       this.allChannels = true;
       this.channels = [];
+      this.channelMatchers = [];
     } else if (lower === 'resetchannels') {
       this.allChannels = false;
       this.channels = [];
+      this.channelMatchers = [];
     } else if (lower === 'allcommands' || lower === '+@all') {
       this.setAll(true);
     } else if (lower === 'nocommands' || lower === '-@all') {
@@ -140,7 +174,10 @@ export class AclSelector {
     } else if (op[0] === '&') {
       if (this.allChannels) throw new AclRuleError(RULE_ERRORS.channelsAfterAll);
       const pattern = op.slice(1);
-      if (!this.channels.includes(pattern)) this.channels.push(pattern);
+      if (!this.channels.includes(pattern)) {
+        this.channels.push(pattern);
+        this.channelMatchers.push(patternMatcher(pattern));
+      }
     } else if ((op[0] === '+' || op[0] === '-') && op[1] === '@') {
       const category = lower.slice(2);
       if (!this.index.isCategory(category)) throw new AclRuleError(RULE_ERRORS.unknown);
@@ -233,7 +270,7 @@ export class AclSelector {
     if (existing !== undefined) {
       existing.read ||= read;
       existing.write ||= write;
-    } else this.keys.push({ pattern, read, write });
+    } else this.keys.push({ pattern, read, write, matches: patternMatcher(pattern) });
   }
 
   /** Redis' ACLSelectorCheckCmd. */
@@ -250,22 +287,21 @@ export class AclSelector {
         if (!this.keyAllowed(argv[key.index], key.flags)) return { denial: AclDenial.Key, index: key.index };
       }
     }
-    if (!this.allChannels) {
+    if (!this.allChannels && spec.flags.includes('pubsub')) {
       for (const ch of channelArgs(spec, argv)) {
         if (!this.channelAllowed(argv[ch.index], ch.pattern)) return { denial: AclDenial.Channel, index: ch.index };
       }
     }
-    return { denial: AclDenial.None, index: 0 };
+    return ALLOWED;
   }
 
   /** Redis' ACLSelectorCheckKey: ACCESS needs read, INSERT/DELETE/UPDATE need write permission. */
   keyAllowed(key: string, flags: readonly string[]): boolean {
     if (this.allKeys) return true;
-    const needRead = flags.includes('access');
-    const needWrite = flags.includes('insert') || flags.includes('delete') || flags.includes('update');
+    const needs = needsOf(flags);
     for (const k of this.keys) {
-      if ((needRead && !k.read) || (needWrite && !k.write)) continue;
-      if (globMatch(k.pattern, key)) return true;
+      if ((needs & NEED_READ && !k.read) || (needs & NEED_WRITE && !k.write)) continue;
+      if (k.matches(key)) return true;
     }
     return false;
   }
@@ -273,8 +309,8 @@ export class AclSelector {
   /** A channel must match an allowed pattern; a pattern subscription must equal one literally. */
   channelAllowed(channel: string, isPattern: boolean): boolean {
     if (this.allChannels) return true;
-    for (const allowed of this.channels) {
-      if (isPattern ? allowed === channel : globMatch(allowed, channel)) return true;
+    for (let i = 0; i < this.channels.length; i++) {
+      if (isPattern ? this.channels[i] === channel : this.channelMatchers[i](channel)) return true;
     }
     return false;
   }

@@ -1,7 +1,7 @@
 // An ACL user (Redis 7.0): on/off, password hashes (SHA-256 only, never the password), payload
 // sanitization flag, and its selectors — the root one and any "(...)" ones.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { AclCommandIndex, AclDenial, AclRuleError, AclSelector, RULE_ERRORS, type AclVerdict, type KeyCache } from './acl-selector.js';
+import { ALLOWED, AclCommandIndex, AclDenial, AclRuleError, AclSelector, RULE_ERRORS, type AclVerdict, type KeyCache } from './acl-selector.js';
 import type { CommandSpec } from './types.js';
 
 const HASH = /^[0-9a-f]{64}$/;
@@ -92,10 +92,11 @@ export class AclUser {
    * denial (a key or channel over the command, the last argument position among equals).
    */
   check(spec: CommandSpec, argv: readonly string[]): AclVerdict {
-    if (this.unrestricted) return { denial: AclDenial.None, index: 0 };
+    if (this.unrestricted) return ALLOWED;
     const cache: KeyCache = { keys: undefined };
-    let worst: AclVerdict = { denial: AclDenial.Command, index: 0 };
-    for (const s of [this.root, ...this.selectors]) {
+    let worst = this.root.check(spec, argv, cache);
+    if (worst.denial === AclDenial.None) return worst;
+    for (const s of this.selectors) {
       const v = s.check(spec, argv, cache);
       if (v.denial === AclDenial.None) return v;
       if (v.denial > worst.denial || (v.denial === worst.denial && v.index > worst.index)) worst = v;

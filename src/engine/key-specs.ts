@@ -15,10 +15,31 @@ export function keySpecsOf(spec: CommandSpec): readonly KeySpec[] {
   return [{ flags, bs: { index: first }, fk: { range: [last < 0 ? last : last - first, step, 0] } }];
 }
 
+/** How a command's keys are found, worked out once per command (the ACL check asks on every call). */
+interface KeySearch {
+  hasKeys: boolean;
+  /** The specs can be used as they are: some spec is a key, and no spec's flags vary. */
+  bySpecs: boolean;
+  specs: readonly KeySpec[];
+}
+
+const SEARCHES = new WeakMap<CommandSpec, KeySearch>();
+
+function searchOf(spec: CommandSpec): KeySearch {
+  let s = SEARCHES.get(spec);
+  if (s === undefined) {
+    const specs = keySpecsOf(spec);
+    const usable = specs.some((k) => !k.flags.includes('not_key'));
+    const variable = specs.some((k) => k.flags.includes('variable_flags'));
+    s = { hasKeys: usable || spec.getKeysAndFlags !== undefined || spec.getKeys !== undefined, bySpecs: usable && !variable, specs };
+    SEARCHES.set(spec, s);
+  }
+  return s;
+}
+
 /** Redis' doesCommandHaveKeys: a key-finding function, or a spec that is not only a NOT_KEY. */
 export function commandHasKeys(spec: CommandSpec): boolean {
-  if (spec.getKeysAndFlags !== undefined || spec.getKeys !== undefined) return true;
-  return keySpecsOf(spec).some((s) => !s.flags.includes('not_key'));
+  return searchOf(spec).hasKeys;
 }
 
 /**
@@ -26,11 +47,9 @@ export function commandHasKeys(spec: CommandSpec): boolean {
  * COMMAND GETKEYS reports as invalid arguments unless the command's keys are optional.
  */
 export function keysWithFlags(spec: CommandSpec, argv: readonly string[]): KeyRef[] {
-  const specs = keySpecsOf(spec);
-  const usable = specs.some((s) => !s.flags.includes('not_key'));
-  const variable = specs.some((s) => s.flags.includes('variable_flags'));
-  if (usable && !variable) {
-    const found = keysFromSpecs(specs, spec.arity, argv);
+  const search = searchOf(spec);
+  if (search.bySpecs) {
+    const found = keysFromSpecs(search.specs, spec.arity, argv);
     if (found !== null) return found;
   }
   if (spec.getKeysAndFlags !== undefined) return spec.getKeysAndFlags(argv);
