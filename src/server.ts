@@ -116,6 +116,7 @@ export class FerriteServer implements ServerControl {
         return undefined;
       });
     }
+    c.userLines = () => this.state.acl.allUsers().map((u) => `user ${u.name} ${u.describe()}`);
     c.onChange('requirepass', (v) => void this.state.acl.syncRequirePass(v));
     c.onChange('acllog-max-len', (v) => void this.state.acl.log.trim(Number(v)));
   }

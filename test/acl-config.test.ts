@@ -97,6 +97,41 @@ test('aclfile: loaded at start, ACL SAVE writes it, ACL LOAD reloads it and disc
   assert.match(await startError(`aclfile ${file}\n`), new RegExp(`^Aborting Redis startup because of ACL errors: ${file}:2: Unmatched parenthesis in selector definition\\.WARNING`));
 });
 
+test('CONFIG REWRITE writes the users as user lines, and a restart from the file has them', async () => {
+  const file = join(dir, 'rewrite.conf');
+  writeFileSync(file, 'port 0\nbind 127.0.0.1\nmemcached-port 0\nloglevel warning\nuser old on nopass +@all\n');
+  const config = new Config();
+  config.loadFile(file);
+  const first = new FerriteServer(config);
+  await first.listen();
+  const admin = new Redis({ port: first.port, lazyConnect: true });
+  try {
+    await admin.connect();
+    await admin.call('ACL', 'SETUSER', 'bob', 'on', '>bobpw', '~b:*', '+get');
+    await admin.call('ACL', 'DELUSER', 'old');
+    assert.is(await admin.call('CONFIG', 'REWRITE'), 'OK');
+  } finally {
+    admin.disconnect();
+    await first.close();
+  }
+  const text = readFileSync(file, 'latin1');
+  assert.ok(text.includes('user bob on #'), text);
+  assert.ok(text.includes('user default on nopass ~* &* +@all'), text);
+  assert.not.ok(text.includes('user old'), text);
+  const again = new Config();
+  again.loadFile(file);
+  const second = new FerriteServer(again);
+  await second.listen();
+  try {
+    const c = await RawClient.connect(second.port);
+    assert.is(await c.call('AUTH', 'bob', 'bobpw'), '+OK\r\n');
+    assert.is(await c.call('SET', 'b:1', 'x'), "-NOPERM this user has no permissions to run the 'set' command\r\n");
+    c.close();
+  } finally {
+    await second.close();
+  }
+});
+
 test('rename-command in the config file: a new name, and "" removes the command', async () => {
   const server = await fromConfigText('rename-command flushall wipe-everything\nrename-command config ""\n');
   try {
