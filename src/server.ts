@@ -17,7 +17,7 @@ import { Connection } from './network/connection.js';
 import { Acl } from './engine/acl.js';
 import { describeClient } from './commands/client-cmd.js';
 import { applyRenames, loadUsersAtStartup } from './startup-directives.js';
-import { TLS_CONTEXT_OPTIONS, TlsListener } from './network/tls-listener.js';
+import { secureContextOptions, TLS_CONTEXT_OPTIONS, TlsListener } from './network/tls-listener.js';
 import { isLocalPeer, PROTECTED_MODE_DENIED } from './network/protected-mode.js';
 import { MemcachedListener, linkMemcachedMemoryLimit } from './network/memcached-listener.js';
 
@@ -46,6 +46,9 @@ export class FerriteServer implements ServerControl {
   private tlsBoundPort = 0;
   /** One TLS server per bind address (a node:tls server listens on one). */
   private tlsListeners: TlsListener[] = [];
+  /** The re-listen a CONFIG SET tls-port started, for whoever needs to wait for it. */
+  tlsMove: Promise<void> = Promise.resolve();
+  private listening = false;
   executable = process.argv[1] ?? '';
   /** Called when SHUTDOWN runs; the CLI exits the process, embedders get close(). */
   onShutdown: (() => void) | undefined;
@@ -116,6 +119,19 @@ export class FerriteServer implements ServerControl {
         return undefined;
       });
     }
+    c.onChange('tls-port', (v) => {
+      if (!this.listening) return undefined;
+      if (v !== '0') {
+        try {
+          secureContextOptions(c);
+        } catch (e) {
+          this.log.warning(`Failed to configure TLS: ${(e as Error).message}`);
+          return 'Unable to update TLS configuration. Check server logs.';
+        }
+      }
+      this.moveTlsPort(Number(v));
+      return undefined;
+    });
     c.userLines = () => this.state.acl.allUsers().map((u) => `user ${u.name} ${u.describe()}`);
     c.onChange('requirepass', (v) => void this.state.acl.syncRequirePass(v));
     c.onChange('acllog-max-len', (v) => void this.state.acl.log.trim(Number(v)));
@@ -165,6 +181,7 @@ export class FerriteServer implements ServerControl {
     }
     await this.listenMemcached();
     this.startCron();
+    this.listening = true;
   }
 
   /** The TLS listener on tls-port, on every bind address; CONFIG SET tls-* reloads its certificates. */
@@ -190,6 +207,36 @@ export class FerriteServer implements ServerControl {
         throw new Error(`Warning: Could not create server TLS listening socket ${host}:${port}: ${err.message}`);
       }
     }
+  }
+
+  /**
+   * CONFIG SET tls-port at run time: the TLS listeners stop accepting and new ones start on the new
+   * port (0 = none); connected TLS clients stay. Binding is asynchronous, so a failure is logged.
+   */
+  private moveTlsPort(port: number): void {
+    const old = this.tlsListeners;
+    this.tlsListeners = [];
+    this.tlsBoundPort = 0;
+    for (const l of old) {
+      this.listeners = this.listeners.filter((s) => s !== l.server);
+      l.server.close();
+    }
+    if (port === 0) return;
+    const addresses = this.config.get('bind')!.split(' ').filter((a) => a !== '');
+    this.tlsMove = (async () => {
+      for (const raw of addresses) {
+        const optional = raw.startsWith('-');
+        const host = optional ? raw.slice(1) : raw;
+        try {
+          const listener = new TlsListener(this.config, (socket) => this.accept(socket), (m) => this.log.verbose(m));
+          await this.listenWith(listener.server, { port, host: host === '*' ? '0.0.0.0' : host });
+          this.tlsListeners.push(listener);
+          this.tlsBoundPort = port;
+        } catch (e) {
+          if (!optional) this.log.warning(`Could not create server TLS listening socket ${host}:${port}: ${(e as Error).message}`);
+        }
+      }
+    })();
   }
 
   private listenWith(server: NetServer, options: { port: number; host: string }): Promise<void> {

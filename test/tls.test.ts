@@ -141,7 +141,7 @@ test('an encrypted key with tls-key-file-pass, a CA directory, and tls-protocols
   assert.match(String(started), /^Failed to configure TLS/, 'a wrong key passphrase stops the start');
 });
 
-test('CONFIG SET tls-cert-file/tls-key-file reloads the certificate; a broken one is refused and the old kept', async () => {
+test('CONFIG SET tls-* reloads the certificate (a broken one is refused, the old kept) and moves tls-port', async () => {
   const { ferrite, port } = await startTls({ 'tls-auth-clients': 'no', port: await freePort() });
   const admin = new Redis({ port: ferrite.port, lazyConnect: true });
   try {
@@ -157,6 +157,13 @@ test('CONFIG SET tls-cert-file/tls-key-file reloads the certificate; a broken on
     assert.is(await admin.call('CONFIG', 'SET', 'tls-auth-clients', 'yes'), 'OK');
     assert.ok((await tlsPing(port)).error !== undefined, 'now a client certificate is required');
     assert.is((await tlsPing(port, clientCert())).reply, '+PONG\r\n');
+    // tls-port moves the TLS listener.
+    const moved = await freePort();
+    assert.is(await admin.call('CONFIG', 'SET', 'tls-port', String(moved)), 'OK');
+    await ferrite.server.tlsMove;
+    assert.is(ferrite.server.tlsPort, moved);
+    assert.is((await tlsPing(moved, clientCert())).reply, '+PONG\r\n');
+    assert.ok((await tlsPing(port, clientCert())).error !== undefined, 'the old port is closed');
   } finally {
     admin.disconnect();
     await ferrite.close();
