@@ -211,4 +211,28 @@ test('COMMAND GETKEYS and GETKEYSANDFLAGS match redis-server', async () => {
   await same(cmds);
 });
 
+test('COMMAND GETKEYSANDFLAGS for every command, with argument lists shaped by its arity', async () => {
+  const names = (await f.call('COMMAND', 'LIST')) as string[];
+  const inRedis = new Set<string>();
+  for (const info of (await r.call('COMMAND')) as unknown[][]) {
+    inRedis.add(info[0] as string);
+    for (const s of info[9] as string[][]) inRedis.add(s[0]);
+  }
+  const cmds: string[][] = [];
+  for (const name of names) {
+    const [info] = (await f.call('COMMAND', 'INFO', name)) as unknown[][];
+    const specs = [[name, info[1] as number], ...(info[9] as unknown[][]).map((s) => [s[0] as string, s[1] as number])] as [string, number][];
+    for (const [full, arity] of specs.filter(([n]) => inRedis.has(n))) {
+      const head = full.split('|');
+      const count = (arity > 0 ? arity : Math.max(-arity, 6)) - head.length;
+      // Two fillers: keys first, and a number first (numkeys-style commands).
+      for (const filler of [['k1', '2', 'k2', 'k3', 'k4', 'k5', 'k6'], ['2', 'k1', 'k2', 'k3', 'k4', 'k5', 'k6']]) {
+        cmds.push(['COMMAND', 'GETKEYSANDFLAGS', ...head, ...filler.slice(0, Math.max(0, count))]);
+      }
+    }
+  }
+  assert.ok(cmds.length > 400);
+  await same(cmds);
+});
+
 test.run();
