@@ -34,6 +34,7 @@ const optional: [string, string, string][] = [
   ['persistence', './persistence-rdb.js', 'runPersistenceRdbBench'],
   // Both files run under the one part name: each exports its own function.
   ['persistence', './persistence-aof.js', 'runPersistenceAofBench'],
+  ['acl', './acl.js', 'runAclBench'],
 ];
 
 async function main(): Promise<void> {

@@ -16,6 +16,11 @@ import { attachWatches } from './engine/watch.js';
 import { Config } from './config.js';
 import { ServerLog } from './log.js';
 import { Connection } from './network/connection.js';
+import { Acl } from './engine/acl.js';
+import { describeClient } from './commands/client-cmd.js';
+import { applyRenames, loadUsersAtStartup } from './startup-directives.js';
+import { secureContextOptions, TLS_CONTEXT_OPTIONS, TlsListener } from './network/tls-listener.js';
+import { isLocalPeer, PROTECTED_MODE_DENIED } from './network/protected-mode.js';
 import { MemcachedListener, linkMemcachedMemoryLimit } from './network/memcached-listener.js';
 import { attachRdbPersistence, type RdbPersistence } from './persistence/rdb-persistence.js';
 import { attachSnapshots } from './persistence/snapshot.js';
@@ -39,9 +44,17 @@ export class FerriteServer implements ServerControl {
   memcached: MemcachedListener | undefined;
   readonly rdb: RdbPersistence;
   private listeners: NetServer[] = [];
+  /** A rename-command, `user` line or ACL file that can't be applied stops listen(). */
+  private startupError: string | undefined;
   private cron: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
   private boundPort = 0;
+  private tlsBoundPort = 0;
+  /** One TLS server per bind address (a node:tls server listens on one). */
+  private tlsListeners: TlsListener[] = [];
+  /** The re-listen a CONFIG SET tls-port started, for whoever needs to wait for it. */
+  tlsMove: Promise<void> = Promise.resolve();
+  private listening = false;
   executable = process.argv[1] ?? '';
   /** Called when SHUTDOWN runs; the CLI exits the process, embedders get close(). */
   onShutdown: (() => void) | undefined;
@@ -53,6 +66,8 @@ export class FerriteServer implements ServerControl {
     this.state = new ServerState(config, this.log, this.events);
     this.state.control = this;
     this.table = new CommandTable(ALL_COMMANDS);
+    this.startupError = applyRenames(config, this.table);
+    this.state.acl = new Acl({ config, clients: this.state.clients, describeClient: (c) => describeClient(c, Date.now()) }, this.table);
     this.dispatcher = new Dispatcher(this.state, this.table);
     this.scripting = new Scripting(this.state, this.dispatcher);
     this.aof = new AppendOnlyFile(this.state, this.dispatcher);
@@ -113,6 +128,33 @@ export class FerriteServer implements ServerControl {
     c.onChange('lfu-log-factor', (v) => void (ks.lfuLogFactor = Number(v)));
     c.onChange('lfu-decay-time', (v) => void (ks.lfuDecayTime = Number(v)));
     c.onChange('hz', () => this.startCron());
+    for (const name of TLS_CONTEXT_OPTIONS) {
+      c.onChange(name, () => {
+        try {
+          for (const l of this.tlsListeners) l.reload();
+        } catch (e) {
+          this.log.warning(`Failed to update TLS configuration: ${(e as Error).message}`);
+          return 'Unable to update TLS configuration. Check server logs.';
+        }
+        return undefined;
+      });
+    }
+    c.onChange('tls-port', (v) => {
+      if (!this.listening) return undefined;
+      if (v !== '0') {
+        try {
+          secureContextOptions(c);
+        } catch (e) {
+          this.log.warning(`Failed to configure TLS: ${(e as Error).message}`);
+          return 'Unable to update TLS configuration. Check server logs.';
+        }
+      }
+      this.moveTlsPort(Number(v));
+      return undefined;
+    });
+    c.userLines = () => this.state.acl.allUsers().map((u) => `user ${u.name} ${u.describe()}`);
+    c.onChange('requirepass', (v) => void this.state.acl.syncRequirePass(v));
+    c.onChange('acllog-max-len', (v) => void this.state.acl.log.trim(Number(v)));
   }
 
   /** maxmemory: evict before every command, and at once when CONFIG SET changes the limit. */
@@ -127,11 +169,16 @@ export class FerriteServer implements ServerControl {
 
   /** Starts listening on every `bind` address (a leading '-' marks an optional one) and the unix socket. */
   async listen(): Promise<void> {
+    this.startupError ??= loadUsersAtStartup(this.config, this.state.acl);
+    if (this.startupError !== undefined) throw new Error(this.startupError);
     await this.scripting.start();
     const port = this.config.getNumber('port');
     const addresses = this.config.get('bind')!.split(' ').filter((a) => a !== '');
+    const tlsPort = this.config.getNumber('tls-port');
+    if (tlsPort !== 0) await this.listenTls(tlsPort, addresses);
     let bound = 0;
-    for (const raw of addresses) {
+    // port 0 with a tls-port serves TLS only, as in Redis; without one, port 0 picks a free port (embedding).
+    for (const raw of tlsPort !== 0 && port === 0 ? [] : addresses) {
       const optional = raw.startsWith('-');
       const host = optional ? raw.slice(1) : raw;
       const hostArg = host === '*' ? '0.0.0.0' : host;
@@ -154,6 +201,7 @@ export class FerriteServer implements ServerControl {
     }
     await this.listenMemcached();
     this.startCron();
+    this.listening = true;
     await this.loadData();
   }
 
@@ -169,6 +217,77 @@ export class FerriteServer implements ServerControl {
       await this.close();
       throw e;
     }
+  }
+
+  /** The TLS listener on tls-port, on every bind address; CONFIG SET tls-* reloads its certificates. */
+  private async listenTls(port: number, addresses: readonly string[]): Promise<void> {
+    for (const raw of addresses) {
+      const optional = raw.startsWith('-');
+      const host = optional ? raw.slice(1) : raw;
+      let listener: TlsListener;
+      try {
+        listener = new TlsListener(this.config, (socket) => this.accept(socket), (m) => this.log.verbose(m));
+      } catch (e) {
+        await this.close();
+        throw new Error(`Failed to configure TLS. Check logs for more info. ${(e as Error).message}`);
+      }
+      try {
+        await this.listenWith(listener.server, { port, host: host === '*' ? '0.0.0.0' : host });
+        this.tlsListeners.push(listener);
+        this.tlsBoundPort = port;
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        if (optional && (err.code === 'EADDRNOTAVAIL' || err.code === 'EAFNOSUPPORT')) continue;
+        await this.close();
+        throw new Error(`Warning: Could not create server TLS listening socket ${host}:${port}: ${err.message}`);
+      }
+    }
+  }
+
+  /**
+   * CONFIG SET tls-port at run time: the TLS listeners stop accepting and new ones start on the new
+   * port (0 = none); connected TLS clients stay. Binding is asynchronous, so a failure is logged.
+   */
+  private moveTlsPort(port: number): void {
+    const old = this.tlsListeners;
+    this.tlsListeners = [];
+    this.tlsBoundPort = 0;
+    for (const l of old) {
+      this.listeners = this.listeners.filter((s) => s !== l.server);
+      l.server.close();
+    }
+    if (port === 0) return;
+    const addresses = this.config.get('bind')!.split(' ').filter((a) => a !== '');
+    this.tlsMove = (async () => {
+      for (const raw of addresses) {
+        const optional = raw.startsWith('-');
+        const host = optional ? raw.slice(1) : raw;
+        try {
+          const listener = new TlsListener(this.config, (socket) => this.accept(socket), (m) => this.log.verbose(m));
+          await this.listenWith(listener.server, { port, host: host === '*' ? '0.0.0.0' : host });
+          this.tlsListeners.push(listener);
+          this.tlsBoundPort = port;
+        } catch (e) {
+          if (!optional) this.log.warning(`Could not create server TLS listening socket ${host}:${port}: ${(e as Error).message}`);
+        }
+      }
+    })();
+  }
+
+  private listenWith(server: NetServer, options: { port: number; host: string }): Promise<void> {
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ port: options.port, host: options.host, backlog: this.config.getNumber('tcp-backlog') }, () => {
+        server.off('error', reject);
+        server.on('error', (e) => this.log.warning(`Listener error: ${e.message}`));
+        this.listeners.push(server);
+        resolve();
+      });
+    });
+  }
+
+  get tlsPort(): number {
+    return this.tlsBoundPort;
   }
 
   /** The memcached front end on memcached-port (0 turns it off), over database 0. */
@@ -210,7 +329,14 @@ export class FerriteServer implements ServerControl {
     }
     if (this.state.clients.size >= this.config.getNumber('maxclients')) {
       this.state.stats.rejectedConnections++;
+      socket.resume();
       socket.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    if (this.config.getBool('protected-mode') && this.state.acl.defaultUser.nopass && !isLocalPeer(socket)) {
+      // Read (and drop) what the client sends, or its FIN is never seen and the socket stays open.
+      socket.resume();
+      socket.end(PROTECTED_MODE_DENIED, 'latin1');
       return;
     }
     const conn = new Connection(socket, this.state, this.dispatcher, (c) => this.forget(c));

@@ -11,7 +11,7 @@ import { stringOf } from '../structures/values.js';
 import { intOrReply, is, parseInt64 } from './args.js';
 import * as E from '../engine/errors.js';
 import { readStringOrReply, writeStringOrReply } from './lookup.js';
-import type { CommandContext, CommandSpec } from '../engine/types.js';
+import type { CommandContext, CommandSpec, KeyRef } from '../engine/types.js';
 
 const BIT_OFFSET_ERROR = 'ERR bit offset is not an integer or out of range';
 const BIT_VALUE_ERROR = 'ERR bit is not an integer or out of range';
@@ -288,6 +288,18 @@ function bitfieldGeneric(ctx: CommandContext, argv: string[], readOnlyCommand: b
 
 const key1: [number, number, number] = [1, 1, 1];
 
+/** Redis' bitfieldGetKeys: BITFIELD with only GET (and OVERFLOW) subcommands just reads its key. */
+function bitfieldKeysAndFlags(argv: readonly string[]): KeyRef[] {
+  let readOnly = true;
+  for (let i = 2; i < argv.length && readOnly; i++) {
+    const rest = argv.length - i - 1;
+    if (is(argv[i], 'GET') && rest >= 2) i += 2;
+    else if (is(argv[i], 'OVERFLOW') && rest >= 1) i += 1;
+    else readOnly = false;
+  }
+  return [{ index: 1, flags: readOnly ? ['RO', 'access'] : ['RW', 'access', 'update'] }];
+}
+
 export const bitmapCommands: CommandSpec[] = [
   { name: 'setbit', arity: 4, flags: ['write', 'denyoom'], keys: key1, group: 'bitmap', since: '2.2.0', summary: 'Sets or clears the bit at offset in the string value stored at key', complexity: 'O(1)', run: setbit },
   { name: 'getbit', arity: 3, flags: ['readonly', 'fast'], keys: key1, group: 'bitmap', since: '2.2.0', summary: 'Returns the bit value at offset in the string value stored at key', complexity: 'O(1)', run: getbit },
@@ -295,7 +307,7 @@ export const bitmapCommands: CommandSpec[] = [
   { name: 'bitpos', arity: -3, flags: ['readonly'], keys: key1, group: 'bitmap', since: '2.8.7', summary: 'Find first bit set or clear in a string', complexity: 'O(N)', run: bitpos },
   { name: 'bitop', arity: -4, flags: ['write', 'denyoom'], keys: [2, -1, 1], group: 'bitmap', since: '2.6.0', summary: 'Perform bitwise operations between strings', complexity: 'O(N)', run: bitop },
   {
-    name: 'bitfield', arity: -2, flags: ['write', 'denyoom'], keys: key1, group: 'bitmap', since: '3.2.0', summary: 'Perform arbitrary bitfield integer operations on strings',
+    name: 'bitfield', arity: -2, flags: ['write', 'denyoom'], keys: key1, getKeysAndFlags: bitfieldKeysAndFlags, group: 'bitmap', since: '3.2.0', summary: 'Perform arbitrary bitfield integer operations on strings',
     complexity: 'O(1) for each subcommand specified', run: (ctx, argv) => bitfieldGeneric(ctx, argv, false),
   },
   {

@@ -97,7 +97,10 @@ function kill(ctx: CommandContext, argv: string[]): void {
       candidates = candidates.filter((c) => typeMatches(c, type));
     } else if (opt === 'ADDR') candidates = candidates.filter((c) => c.transport?.addr === val);
     else if (opt === 'LADDR') candidates = candidates.filter((c) => c.transport?.laddr === val);
-    else if (opt === 'USER') candidates = candidates.filter((c) => c.user === val);
+    else if (opt === 'USER') {
+      if (server.acl.user(val) === undefined) return ctx.reply.error(`ERR No such user '${val}'`);
+      candidates = candidates.filter((c) => c.user === val);
+    }
     else if (opt === 'SKIPME') {
       if (is(val, 'YES')) skipMe = true;
       else if (is(val, 'NO')) skipMe = false;

@@ -1,10 +1,11 @@
 // COMMAND and its subcommands, all derived from the command table.
 import { globMatch } from '../structures/glob.js';
-import { aclCategories, keyIndexes } from '../engine/command-table.js';
+import { aclCategories } from '../engine/command-table.js';
+import { commandHasKeys, keySpecsOf, keysWithFlags } from '../engine/key-specs.js';
 import { is } from './args.js';
 import * as E from '../engine/errors.js';
 import { helpReply } from './keys.js';
-import type { CommandContext, CommandSpec } from '../engine/types.js';
+import type { CommandContext, CommandSpec, KeySpec } from '../engine/types.js';
 
 function commandInfo(ctx: CommandContext, spec: CommandSpec): void {
   const r = ctx.reply;
@@ -21,11 +22,63 @@ function commandInfo(ctx: CommandContext, spec: CommandSpec): void {
   const cats = aclCategories(spec);
   r.set(cats.length);
   for (const c of cats) r.simple(`@${c}`);
-  r.set(0);
-  r.array(0);
+  const tips = spec.meta?.tips ?? [];
+  r.set(tips.length);
+  for (const t of tips) r.simple(t);
+  const specs = keySpecsOf(spec);
+  r.array(specs.length);
+  for (const ks of specs) keySpecInfo(ctx, ks);
   const subs = spec.subcommands ?? [];
   r.array(subs.length);
   for (const s of subs) commandInfo(ctx, s);
+}
+
+/** One key spec as COMMAND INFO renders it (Redis' addReplyCommandKeySpecs). */
+function keySpecInfo(ctx: CommandContext, ks: KeySpec): void {
+  const r = ctx.reply;
+  r.map(ks.notes === undefined ? 3 : 4);
+  if (ks.notes !== undefined) {
+    r.bulk('notes');
+    r.bulk(ks.notes);
+  }
+  r.bulk('flags');
+  r.set(ks.flags.length);
+  for (const f of ks.flags) r.simple(f);
+  r.bulk('begin_search');
+  r.map(2);
+  r.bulk('type');
+  if (ks.bs === 'unknown') {
+    r.bulk('unknown');
+    r.bulk('spec');
+    r.map(0);
+  } else if ('index' in ks.bs) {
+    r.bulk('index');
+    r.bulk('spec');
+    r.map(1);
+    r.bulk('index');
+    r.int(ks.bs.index);
+  } else {
+    r.bulk('keyword');
+    r.bulk('spec');
+    r.map(2);
+    r.bulk('keyword');
+    r.bulk(ks.bs.keyword);
+    r.bulk('startfrom');
+    r.int(ks.bs.startfrom);
+  }
+  r.bulk('find_keys');
+  r.map(2);
+  r.bulk('type');
+  const fk = ks.fk;
+  const fields: [string, readonly string[], readonly number[]] =
+    fk === 'unknown' ? ['unknown', [], []] : 'range' in fk ? ['range', ['lastkey', 'keystep', 'limit'], fk.range] : ['keynum', ['keynumidx', 'firstkey', 'keystep'], fk.keynum];
+  r.bulk(fields[0]);
+  r.bulk('spec');
+  r.map(fields[1].length);
+  fields[1].forEach((name, i) => {
+    r.bulk(name);
+    r.int(fields[2][i]);
+  });
 }
 
 function commandDocs(ctx: CommandContext, spec: CommandSpec): void {
@@ -107,15 +160,26 @@ function list(ctx: CommandContext, argv: string[]): void {
   ctx.reply.error(E.SYNTAX);
 }
 
-function getkeys(ctx: CommandContext, argv: string[]): void {
+/** COMMAND GETKEYS and GETKEYSANDFLAGS (Redis' getKeysSubcommandImpl). */
+function getkeys(ctx: CommandContext, argv: string[], withFlags: boolean): void {
   const target = argv.slice(2);
-  let spec = ctx.server.commandTable.get(target[0].toLowerCase());
-  if (spec === undefined) return ctx.reply.error('ERR Invalid command specified');
-  if (spec.subcommands !== undefined && target.length > 1) spec = spec.subcommands.find((s) => s.name === `${spec!.name}|${target[1].toLowerCase()}`) ?? spec;
+  const spec = ctx.server.commandTable.resolve(target);
+  if (spec === undefined || (spec.subcommands !== undefined && spec.run === undefined)) return ctx.reply.error('ERR Invalid command specified');
+  if (!commandHasKeys(spec)) return ctx.reply.error('ERR The command has no key arguments');
   if ((spec.arity > 0 && target.length !== spec.arity) || target.length < -spec.arity) return ctx.reply.error('ERR Invalid number of arguments specified for command');
-  const idx = keyIndexes(spec, target);
-  if (idx.length === 0) return ctx.reply.error('ERR The command has no key arguments');
-  ctx.reply.bulks(idx.map((i) => target[i]));
+  const keys = keysWithFlags(spec, target);
+  if (keys.length === 0 && !spec.flags.includes('no-mandatory-keys')) return ctx.reply.error('ERR Invalid arguments specified for command');
+  ctx.reply.array(keys.length);
+  for (const k of keys) {
+    if (!withFlags) {
+      ctx.reply.bulk(target[k.index]);
+      continue;
+    }
+    ctx.reply.array(2);
+    ctx.reply.bulk(target[k.index]);
+    ctx.reply.set(k.flags.length);
+    for (const f of k.flags) ctx.reply.simple(f);
+  }
 }
 
 const COMMAND_HELP = [
@@ -136,6 +200,8 @@ const COMMAND_HELP = [
   '    commands are returned.',
   'GETKEYS <full-command>',
   '    Return the keys from a full Redis command.',
+  'GETKEYSANDFLAGS <full-command>',
+  '    Return the keys and the access flags from a full Redis command.',
   'HELP',
   '    Prints this help.',
 ];
@@ -150,7 +216,8 @@ export const commandCommand: CommandSpec = {
     { name: 'command|info', arity: -2, flags: [...flags], group: 'server', since: '2.8.13', summary: 'Returns information about one, multiple or all commands.', complexity: 'O(N) where N is the number of commands to look up', run: info },
     { name: 'command|docs', arity: -2, flags: [...flags], group: 'server', since: '7.0.0', summary: 'Returns documentary information about one, multiple or all commands.', complexity: 'O(N) where N is the number of commands to look up', run: docs },
     { name: 'command|list', arity: -2, flags: [...flags], group: 'server', since: '7.0.0', summary: 'Returns a list of command names.', complexity: 'O(N) where N is the total number of Redis commands', run: list },
-    { name: 'command|getkeys', arity: -3, flags: [...flags], group: 'server', since: '2.8.13', summary: 'Extracts the key names from an arbitrary command.', complexity: 'O(N) where N is the number of arguments to the command', run: getkeys },
+    { name: 'command|getkeys', arity: -4, flags: [...flags], group: 'server', since: '2.8.13', summary: 'Extracts the key names from an arbitrary command.', complexity: 'O(N) where N is the number of arguments to the command', run: (ctx, argv) => getkeys(ctx, argv, false) },
+    { name: 'command|getkeysandflags', arity: -4, flags: [...flags], group: 'server', since: '7.0.0', summary: 'Extracts the key names and access flags for an arbitrary command.', complexity: 'O(N) where N is the number of arguments to the command', run: (ctx, argv) => getkeys(ctx, argv, true) },
     { name: 'command|help', arity: 2, flags: [...flags], group: 'server', since: '5.0.0', summary: 'Returns helpful text about the different subcommands.', complexity: 'O(1)', run: (ctx) => helpReply(ctx, COMMAND_HELP) },
   ],
 };

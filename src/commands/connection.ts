@@ -1,5 +1,5 @@
-// Connection commands: PING, ECHO, QUIT, RESET, AUTH, HELLO.
-import { timingSafeEqual } from 'node:crypto';
+// Connection commands: PING, ECHO, QUIT, RESET, AUTH, HELLO (AUTH and HELLO AUTH log in ACL users).
+import { WRONGPASS } from '../engine/acl.js';
 import { is, parseInteger } from './args.js';
 import * as E from '../engine/errors.js';
 import { REDIS_COMPAT_VERSION } from '../engine/server-context.js';
@@ -38,36 +38,22 @@ function reset(ctx: CommandContext): void {
   c.dbIndex = 0;
   ctx.db = ctx.server.databases[0];
   c.writer.resp = 2;
+  // Back to the default user, logged in only if it needs no password (Redis' clearClientConnectionState).
   c.user = 'default';
-  c.authenticated = ctx.server.config.get('requirepass') === '';
+  c.authenticated = ctx.server.acl.authenticatedAtConnect();
   ctx.reply.simple('RESET');
 }
 
-function passwordMatches(ctx: CommandContext, password: string): boolean {
-  const expected = ctx.server.config.get('requirepass') ?? '';
-  const a = Buffer.from(expected, 'latin1');
-  const b = Buffer.from(password, 'latin1');
-  return expected !== '' && a.length === b.length && timingSafeEqual(a, b);
-}
-
-/** AUTH [username] password, with the default user only (ACL users are not supported yet). */
+/** AUTH / HELLO AUTH as an ACL user; a failure is logged and answered WRONGPASS. */
 function authenticate(ctx: CommandContext, user: string, password: string): boolean {
-  if (ctx.server.config.get('requirepass') === '' && user === 'default') {
-    ctx.reply.error('ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?');
-    return false;
-  }
-  if (user !== 'default' || !passwordMatches(ctx, password)) {
-    ctx.reply.error('WRONGPASS invalid username-password pair or user is disabled.');
-    return false;
-  }
-  ctx.client.authenticated = true;
-  ctx.client.user = user;
-  return true;
+  if (ctx.server.acl.authenticate(ctx.client, user, password)) return true;
+  ctx.reply.error(WRONGPASS);
+  return false;
 }
 
 function auth(ctx: CommandContext, argv: string[]): void {
   if (argv.length > 3) return ctx.reply.error(E.SYNTAX);
-  if (argv.length === 2 && ctx.server.config.get('requirepass') === '') {
+  if (argv.length === 2 && ctx.server.acl.defaultUser.nopass) {
     return ctx.reply.error('ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?');
   }
   const user = argv.length === 3 ? argv[1] : 'default';
@@ -97,7 +83,7 @@ function hello(ctx: CommandContext, argv: string[]): void {
       return ctx.reply.error(`ERR Syntax error in HELLO option '${argv[i]}'`);
     }
   }
-  if (!ctx.client.authenticated) return ctx.reply.error('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
+  if (ctx.server.acl.authRequired(ctx.client)) return ctx.reply.error('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
   if (name !== undefined) ctx.client.name = name;
   if (version !== undefined) ctx.client.writer.resp = version;
   const r = ctx.reply;

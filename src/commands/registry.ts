@@ -1,7 +1,9 @@
 // Every command group, in one list: the command table is built from this.
 import { aofCommands } from './aof.js';
+import { aclCommand } from './acl.js';
 import { bitmapCommands } from './bitmaps.js';
 import { clientCommand } from './client-cmd.js';
+import { withRedisMeta } from './command-meta-apply.js';
 import { commandCommand } from './command-docs.js';
 import { connectionCommands } from './connection.js';
 import { expireCommands } from './expire.js';
@@ -13,8 +15,8 @@ import { infoCommand } from './info.js';
 import { keyCommands } from './keys.js';
 import { listCommands } from './lists.js';
 import { memoryCommand } from './memory.js';
-import { moduleCommand } from './modules.js';
 import { persistenceCommands } from './persistence.js';
+import { moduleCommand } from './module.js';
 import { pubsubCommands } from './pubsub.js';
 import { scriptingCommands } from './scripting.js';
 import { serverCommands } from './server.js';
@@ -26,13 +28,13 @@ import { transactionCommands } from './transactions.js';
 import type { CommandSpec } from '../engine/types.js';
 import { zsetCommands } from './zsets.js';
 
-export const ALL_COMMANDS: readonly (readonly CommandSpec[])[] = [
+export const ALL_COMMANDS: readonly (readonly CommandSpec[])[] = withRedisMeta([
   connectionCommands,
   stringCommands,
   keyCommands,
   expireCommands,
   serverCommands,
-  [infoCommand, clientCommand, commandCommand, memoryCommand, moduleCommand],
+  [infoCommand, clientCommand, commandCommand, memoryCommand],
   bitmapCommands,
   hyperloglogCommands,
   listCommands,
@@ -48,4 +50,5 @@ export const ALL_COMMANDS: readonly (readonly CommandSpec[])[] = [
   aofCommands,
   streamCommands,
   geoCommands,
-];
+  [aclCommand, moduleCommand],
+]);

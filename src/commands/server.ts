@@ -1,6 +1,6 @@
 // Server commands: CONFIG, TIME, LASTSAVE, SHUTDOWN, MONITOR, SLOWLOG, LATENCY, DEBUG.
+import { allowProtectedAction } from '../engine/protected-action.js';
 import { parseInteger } from './args.js';
-import { protectedActionAllowed } from './protected-action.js';
 import * as E from '../engine/errors.js';
 import { helpReply } from './keys.js';
 import { debugReload } from './persistence.js';
@@ -20,7 +20,7 @@ function configSet(ctx: CommandContext, argv: string[]): void {
   if (argv.length % 2 !== 0) return ctx.reply.error(E.wrongArity('config|set'));
   const pairs: [string, string][] = [];
   for (let i = 2; i < argv.length; i += 2) pairs.push([argv[i], argv[i + 1]]);
-  const err = ctx.server.config.set(pairs);
+  const err = ctx.server.config.set(pairs, allowProtectedAction(ctx.server.config.get('enable-protected-configs'), ctx.client));
   err === undefined ? ctx.reply.ok() : ctx.reply.error(err);
 }
 
@@ -203,7 +203,7 @@ export const latencyCommand: CommandSpec = {
 
 /** Whether DEBUG may run: enable-debug-command is "no" by default in Redis 7, "local" allows loopback. */
 function debugAllowed(ctx: CommandContext): boolean {
-  return protectedActionAllowed(ctx, 'enable-debug-command');
+  return allowProtectedAction(ctx.server.config.get('enable-debug-command'), ctx.client);
 }
 
 function debug(ctx: CommandContext, argv: string[]): void {

@@ -7,7 +7,7 @@ import { stringOf } from '../structures/values.js';
 import type { ZSetValue } from '../structures/zset.js';
 import { is, parseInteger, strtod } from './args.js';
 import * as E from '../engine/errors.js';
-import type { CommandContext, CommandSpec } from '../engine/types.js';
+import type { CommandContext, CommandSpec, KeyRef } from '../engine/types.js';
 
 type Sortable = ListValue | SetValue | ZSetValue;
 
@@ -236,10 +236,15 @@ function sortKeys(argv: readonly string[]): number[] {
   return keys;
 }
 
+/** Redis' sortGetKeys: the sorted key is read, the STORE destination overwritten. */
+function sortKeysAndFlags(argv: readonly string[]): KeyRef[] {
+  return sortKeys(argv).map((index, i) => ({ index, flags: i === 0 ? ['RO', 'access'] : ['OW', 'update'] }));
+}
+
 const COMPLEXITY = 'O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).';
 const CATEGORIES = ['set', 'sortedset', 'list', 'dangerous'];
 
 export const sortCommands: CommandSpec[] = [
-  { name: 'sort', arity: -2, flags: ['write', 'denyoom', 'movablekeys'], keys: [1, 1, 1], getKeys: sortKeys, group: 'generic', since: '1.0.0', summary: 'Sort the elements in a list, set or sorted set', complexity: COMPLEXITY, aclCategories: CATEGORIES, run: (ctx, argv) => sortGeneric(ctx, argv, false) },
-  { name: 'sort_ro', arity: -2, flags: ['readonly', 'movablekeys'], keys: [1, 1, 1], getKeys: () => [1], group: 'generic', since: '7.0.0', summary: 'Sort the elements in a list, set or sorted set. Read-only variant of SORT.', complexity: COMPLEXITY, aclCategories: CATEGORIES, run: (ctx, argv) => sortGeneric(ctx, argv, true) },
+  { name: 'sort', arity: -2, flags: ['write', 'denyoom', 'movablekeys'], keys: [1, 1, 1], getKeys: sortKeys, getKeysAndFlags: sortKeysAndFlags, group: 'generic', since: '1.0.0', summary: 'Sort the elements in a list, set or sorted set', complexity: COMPLEXITY, aclCategories: CATEGORIES, run: (ctx, argv) => sortGeneric(ctx, argv, false) },
+  { name: 'sort_ro', arity: -2, flags: ['readonly', 'movablekeys'], keys: [1, 1, 1], getKeys: () => [1], getKeysAndFlags: () => [{ index: 1, flags: ['RO', 'access'] }], group: 'generic', since: '7.0.0', summary: 'Sort the elements in a list, set or sorted set. Read-only variant of SORT.', complexity: COMPLEXITY, aclCategories: CATEGORIES, run: (ctx, argv) => sortGeneric(ctx, argv, true) },
 ];

@@ -5,7 +5,13 @@ import { expireOptionsOrReply, intOrReply, parseInt64, type ExpireOptions } from
 import { incrementFloatText } from './long-double.js';
 import * as E from '../engine/errors.js';
 import { readStringOrReply, writeStringOrReply } from './lookup.js';
-import type { CommandContext, CommandSpec } from '../engine/types.js';
+import type { CommandContext, CommandSpec, KeyRef } from '../engine/types.js';
+
+/** Redis' setGetKeys: SET reads its key only with GET. */
+function setKeysAndFlags(argv: readonly string[]): KeyRef[] {
+  const get = argv.slice(3).some((a) => a.length === 3 && a.toUpperCase() === 'GET');
+  return [{ index: 1, flags: get ? ['RW', 'access', 'update'] : ['OW', 'update'] }];
+}
 
 const SET_OPTIONS = new Set(['NX', 'XX', 'GET', 'KEEPTTL', 'EX', 'PX', 'EXAT', 'PXAT']);
 const GETEX_OPTIONS = new Set(['EX', 'PX', 'EXAT', 'PXAT', 'PERSIST']);
@@ -386,7 +392,7 @@ const key1: [number, number, number] = [1, 1, 1];
 
 export const stringCommands: CommandSpec[] = [
   { name: 'get', arity: 2, flags: ['readonly', 'fast'], keys: key1, group: 'string', since: '1.0.0', summary: 'Returns the string value of a key.', complexity: 'O(1)', run: get },
-  { name: 'set', arity: -3, flags: ['write', 'denyoom'], keys: key1, group: 'string', since: '1.0.0', summary: 'Sets the string value of a key, ignoring its type. The key is created if it doesn\'t exist.', complexity: 'O(1)', run: set },
+  { name: 'set', arity: -3, flags: ['write', 'denyoom'], keys: key1, getKeysAndFlags: setKeysAndFlags, group: 'string', since: '1.0.0', summary: 'Sets the string value of a key, ignoring its type. The key is created if it doesn\'t exist.', complexity: 'O(1)', run: set },
   { name: 'setnx', arity: 3, flags: ['write', 'denyoom', 'fast'], keys: key1, group: 'string', since: '1.0.0', summary: 'Set the string value of a key only when the key doesn\'t exist.', complexity: 'O(1)', run: setnx },
   { name: 'setex', arity: 4, flags: ['write', 'denyoom'], keys: key1, group: 'string', since: '2.0.0', summary: 'Sets the string value and expiration time of a key. Creates the key if it doesn\'t exist.', complexity: 'O(1)', run: (ctx, argv) => setexGeneric(ctx, argv, 'EX', 'setex') },
   { name: 'psetex', arity: 4, flags: ['write', 'denyoom'], keys: key1, group: 'string', since: '2.6.0', summary: 'Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn\'t exist.', complexity: 'O(1)', run: (ctx, argv) => setexGeneric(ctx, argv, 'PX', 'psetex') },

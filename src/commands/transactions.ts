@@ -1,6 +1,7 @@
 // Transactions (Redis multi.c): MULTI opens a queue (the gate in dispatch.ts queues and replies
 // QUEUED, and flags a rejected command), EXEC runs the queue through the one command path as one
 // atomic step, DISCARD drops it; WATCH/UNWATCH manage the optimistic locks kept in watch.ts.
+import { AclDenial } from '../engine/acl-selector.js';
 import type { QueuedCommand } from '../engine/client.js';
 import { hasFlag } from '../engine/command-table.js';
 import { CallContext } from '../engine/dispatch.js';
@@ -44,6 +45,13 @@ function outOfMemory(ctx: CallContext, queue: readonly QueuedCommand[]): boolean
   return guard !== undefined && queue.some((q) => hasFlag(q.spec, 'denyoom')) && !guard(ctx.client);
 }
 
+/** Why EXEC refuses a queued command whose permission was revoked after it was queued (Redis' execCommand). */
+const REVOKED_REASON: Record<number, string> = {
+  [AclDenial.Command]: 'no permission to execute the command or subcommand',
+  [AclDenial.Key]: 'no permission to touch the specified keys',
+  [AclDenial.Channel]: 'no permission to access one of the channels used as arguments',
+};
+
 /**
  * Runs the queue from `from`, each reply an element of one array. The client stays in MULTI state
  * meanwhile, as in Redis: ctx.canBlock is false then (blocking commands answer at once) and
@@ -54,9 +62,17 @@ function outOfMemory(ctx: CallContext, queue: readonly QueuedCommand[]): boolean
 function runQueued(ctx: CallContext, queue: readonly QueuedCommand[], from: number, finish: () => void): void {
   const top = !ctx.dispatcher.callIsNested;
   const scripting = scriptingOf(ctx.server);
+  const acl = ctx.server.acl;
   try {
     for (let i = from; i < queue.length; i++) {
       const { spec, argv } = queue[i];
+      // Permissions are checked again: they may have changed since the command was queued.
+      const verdict = acl.check(ctx.client, spec, argv);
+      if (verdict.denial !== AclDenial.None) {
+        acl.logVerdict(ctx.client, verdict, 'multi', spec, argv);
+        ctx.reply.error(`NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: ${REVOKED_REASON[verdict.denial]}`);
+        continue;
+      }
       if (!top) {
         ctx.dispatcher.call(ctx, spec, argv);
       } else if (scripting.callInTransaction(ctx, spec, argv)) {

@@ -16,6 +16,20 @@ export class CommandTable {
     this.byName.set(spec.name, spec);
   }
 
+  /**
+   * rename-command: the command answers to a new name ('' removes it); its spec keeps its own name,
+   * as Redis keeps the command's fullname. Returns Redis' error text.
+   */
+  rename(from: string, to: string): string | undefined {
+    const spec = this.byName.get(from);
+    if (spec === undefined) return 'No such command in rename-command';
+    if (to !== '' && this.byName.has(to)) return 'Target command name already exists';
+    this.byName.delete(from);
+    if (to !== '') this.byName.set(to, spec);
+    this.spellings.clear();
+    return undefined;
+  }
+
   /** Looks a command up by its lower-cased name. */
   get(name: string): CommandSpec | undefined {
     return this.byName.get(name);
@@ -64,8 +78,9 @@ export function hasFlag(spec: CommandSpec, flag: CommandSpec['flags'][number]): 
   return spec.flags.includes(flag);
 }
 
-/** ACL categories Redis derives from flags and group, plus the spec's own. */
-export function aclCategories(spec: CommandSpec): string[] {
+/** Redis' own ACL categories for the command; for one Redis lacks, derived from flags and group, plus the spec's own. */
+export function aclCategories(spec: CommandSpec): readonly string[] {
+  if (spec.meta !== undefined) return spec.meta.acl;
   const cats = new Set<string>();
   const f = spec.flags;
   if (f.includes('write')) cats.add('write');

@@ -1,9 +1,11 @@
 // The one command path. Commands from a client, from MULTI/EXEC, from a script, from AOF replay and
 // from a master all run through call(); client requests first pass the gate in execute(), in Redis'
-// processCommand order: look-up, arity, auth, MULTI rules, OOM, read-only replica, pub/sub context,
+// processCommand order: look-up, arity, auth, MULTI rules, ACL, OOM, read-only replica, pub/sub context,
 // loading, busy script, pause; then queue or run; then propagate and wake blocked clients.
 import type { Reply } from '../protocol/reply.js';
 import type { Database } from '../structures/database.js';
+import type { AclLogContext } from './acl-log.js';
+import { AclDenial } from './acl-selector.js';
 import { BlockingRegistry } from './blocking.js';
 import type { Client } from './client.js';
 import { CommandTable, hasFlag, keyIndexes } from './command-table.js';
@@ -115,10 +117,12 @@ export class Dispatcher {
     if ((target.arity > 0 && argv.length !== target.arity) || argv.length < -target.arity) {
       return this.reject(ctx, E.wrongArity(target.name));
     }
-    if (!client.authenticated && !hasFlag(target, 'no-auth')) return this.reject(ctx, E.NOAUTH);
+    if (!client.authenticated && server.acl.authRequired(client) && !hasFlag(target, 'no-auth')) return this.reject(ctx, E.NOAUTH);
     if (client.multi !== null && hasFlag(target, 'no-multi')) {
       return this.reject(ctx, `ERR Command not allowed inside a transaction`);
     }
+    const denied = this.aclDenial(client, target, argv, client.multi !== null ? 'multi' : 'toplevel');
+    if (denied !== undefined) return this.reject(ctx, denied);
     const isWrite = hasFlag(target, 'write');
     if (this.memoryGuard !== undefined && server.busyError === null && !this.memoryGuard(client)) {
       if (hasFlag(target, 'denyoom') || (client.multi !== null && !MULTI_OOM_ALLOWED.has(spec.name))) return this.reject(ctx, E.OOM);
@@ -258,6 +262,14 @@ export class Dispatcher {
     return 'done';
   }
 
+  /** The ACL check for a command about to be queued or run: logs a denial and returns its NOPERM text. */
+  aclDenial(client: Client, spec: CommandSpec, argv: readonly string[], context: AclLogContext): string | undefined {
+    const verdict = this.server.acl.check(client, spec, argv);
+    if (verdict.denial === AclDenial.None) return undefined;
+    this.server.acl.logVerdict(client, verdict, context, spec, argv);
+    return noPermission(verdict.denial, spec);
+  }
+
   /** Sends a command to MONITOR clients; EVAL calls it itself, so that it shows before its script's commands. */
   feedMonitors(client: Client, argv: readonly string[]): void {
     const now = Date.now();
@@ -272,6 +284,13 @@ export class Dispatcher {
       m.flush();
     }
   }
+}
+
+/** Redis' NOPERM replies for each kind of denial. */
+export function noPermission(denial: AclDenial, spec: CommandSpec): string {
+  if (denial === AclDenial.Key) return 'NOPERM this user has no permissions to access one of the keys used as arguments';
+  if (denial === AclDenial.Channel) return 'NOPERM this user has no permissions to access one of the channels used as arguments';
+  return `NOPERM this user has no permissions to run the '${spec.name}' command`;
 }
 
 /** Redis' sdscatrepr: printable bytes as is, the rest escaped. */

@@ -4,6 +4,7 @@
 // suspended at every poll of the engine's count hook (which yields the script's coroutine) and
 // continued from setImmediate, so the event loop can answer other clients BUSY and accept
 // SCRIPT KILL while the script's own client waits for its reply.
+import { AclDenial } from './acl-selector.js';
 import { LuaEngine, type LoadedScript, type RunOutcome, type ScriptHost, type ScriptValue } from '../scripting/lua-engine.js';
 import type { ScriptFlag } from '../scripting/shebang.js';
 import { Client } from './client.js';
@@ -425,6 +426,8 @@ class ScriptRun implements ScriptHost {
       return 'ERR Wrong number of args calling Redis command from script';
     }
     if (hasFlag(spec, 'noscript')) return 'ERR This Redis command is not allowed from script';
+    const acl = this.aclRefusal(spec, args);
+    if (acl !== undefined) return acl;
     const write = hasFlag(spec, 'write');
     if (this.readOnly && (write || hasFlag(spec, 'may-replicate'))) return RO_WRITE;
     // Once the script has written it must be allowed to finish: these only stop a first write.
@@ -462,7 +465,20 @@ class ScriptRun implements ScriptHost {
     this.replFlags = flags;
   }
 
-  aclCheckCmd(args: string[]): 'allowed' | 'unknown-command' {
-    return this.server.commandTable.resolve(args) === undefined ? 'unknown-command' : 'allowed';
+  /** The caller's permissions, with Redis' script wording (scriptVerifyACL); logged in the 'lua' context. */
+  private aclRefusal(spec: CommandSpec, args: string[]): string | undefined {
+    const acl = this.server.acl;
+    const verdict = acl.check(this.caller.client, spec, args);
+    if (verdict.denial === AclDenial.None) return undefined;
+    acl.logVerdict(this.caller.client, verdict, 'lua', spec, args);
+    if (verdict.denial === AclDenial.Key) return "ERR The user executing the script can't access at least one of the keys mentioned in the command arguments";
+    if (verdict.denial === AclDenial.Channel) return "ERR The user executing the script can't publish to the channel mentioned in the command";
+    return "ERR The user executing the script can't run this command or subcommand";
+  }
+
+  aclCheckCmd(args: string[]): 'allowed' | 'denied' | 'unknown-command' {
+    const spec = this.server.commandTable.resolve(args);
+    if (spec === undefined) return 'unknown-command';
+    return this.server.acl.check(this.caller.client, spec, args).denial === AclDenial.None ? 'allowed' : 'denied';
   }
 }

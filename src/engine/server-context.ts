@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { Database, KeyspaceStats, type KeyspaceHooks, type KeyspaceShared } from '../structures/database.js';
 import { EXPIRE_OVERHEAD } from '../structures/values.js';
+import type { Acl } from './acl.js';
 import type { BlockingRegistry } from './blocking.js';
 import type { Client } from './client.js';
 import type { CommandTable } from './command-table.js';
@@ -25,8 +26,8 @@ export interface ConfigAccess {
   getBool(name: string): boolean;
   /** Names and values matching a glob, as CONFIG GET returns them. */
   match(pattern: string): [string, string][];
-  /** Sets several options atomically; returns an error line or undefined. */
-  set(pairs: [string, string][]): string | undefined;
+  /** Sets several options atomically; returns an error line or undefined. Protected options need `protectedAllowed`. */
+  set(pairs: [string, string][], protectedAllowed?: boolean): string | undefined;
   /** Writes the current configuration back to the file it was loaded from; error line or undefined. */
   rewrite(): string | undefined;
   readonly file: string | undefined;
@@ -162,6 +163,8 @@ export class ServerState {
   readonly pause: PauseState = { until: 0, mode: 'all', timer: undefined };
   /** Clients waiting for the pause to end, resumed in arrival order. */
   readonly pausedClients = new Set<Client>();
+  /** Users, permissions and the ACL LOG; set by the composition root once the command table exists. */
+  acl!: Acl;
   /** Redis' server.dirty: writes since the last save. */
   dirty = 0;
   lastSave = Math.floor(Date.now() / 1000);

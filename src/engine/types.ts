@@ -8,7 +8,7 @@ import type { ServerState } from './server-context.js';
 export type CommandFlag =
   | 'write' | 'readonly' | 'denyoom' | 'admin' | 'pubsub' | 'noscript' | 'blocking' | 'loading' | 'stale'
   | 'fast' | 'no-auth' | 'may-replicate' | 'no-multi' | 'allow-busy' | 'sentinel' | 'skip-monitor' | 'skip-slowlog'
-  | 'no-mandatory-keys' | 'movablekeys';
+  | 'no-mandatory-keys' | 'movablekeys' | 'no-async-loading';
 
 /** Key positions as Redis' legacy (first, last, step) triple; last -1 = the last argument, -2 = all but the last. */
 export type KeyPositions = readonly [first: number, last: number, step: number];
@@ -28,9 +28,42 @@ export interface CommandSpec {
   complexity?: string;
   /** Extra ACL categories beyond the ones derived from flags and group. */
   aclCategories?: readonly string[];
+  /** The exact ACL categories, tips and key specs of Redis' command JSON (commands/command-meta.ts). */
+  meta?: CommandMeta;
+  /**
+   * Keys with their key-spec flags where the specs can't say them (Redis' getkeys_proc): keys behind
+   * 'unknown' specs (SORT ... STORE) or whose flags vary with the arguments (SET ... GET).
+   */
+  getKeysAndFlags?: (argv: readonly string[]) => KeyRef[];
   subcommands?: readonly CommandSpec[];
   /** Runs the command. A subcommand container has none: dispatch resolves argv[1]. */
   run?: (ctx: CommandContext, argv: string[]) => void;
+}
+
+/** Redis 7.0 key-spec flags, spelled as COMMAND INFO does. */
+export type KeySpecFlag =
+  | 'RO' | 'RW' | 'OW' | 'RM' | 'access' | 'update' | 'insert' | 'delete' | 'not_key' | 'incomplete' | 'variable_flags';
+
+/** One key spec: where the search for keys begins, and how keys are found from there. */
+export interface KeySpec {
+  flags: readonly KeySpecFlag[];
+  notes?: string;
+  bs: { index: number } | { keyword: string; startfrom: number } | 'unknown';
+  /** range: [lastkey, keystep, limit]; keynum: [keynumidx, firstkey, keystep]. */
+  fk: { range: readonly [number, number, number] } | { keynum: readonly [number, number, number] } | 'unknown';
+}
+
+/** A key argument found in argv, with the flags of the spec that found it. */
+export interface KeyRef {
+  index: number;
+  flags: readonly KeySpecFlag[];
+}
+
+export interface CommandMeta {
+  /** ACL categories, without '@', in Redis' order. */
+  acl: readonly string[];
+  tips?: readonly string[];
+  keySpecs?: readonly KeySpec[];
 }
 
 export type CommandGroup =

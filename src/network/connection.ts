@@ -28,7 +28,7 @@ export class Connection implements ClientTransport {
     private readonly onClosed: (c: Connection) => void,
   ) {
     const config = state.config;
-    this.client = new Client(state.nextClientId++, this, config.get('requirepass') !== '');
+    this.client = new Client(state.nextClientId++, this, !state.acl.authenticatedAtConnect());
     this.client.writer.onError = (line) => state.stats.countError(line);
     this.parser = new RequestParser({
       maxBulkLength: config.getNumber('proto-max-bulk-len'),
@@ -60,7 +60,7 @@ export class Connection implements ClientTransport {
     const client = this.client;
     try {
       while (client.blocked === null && !client.paused && !client.closing) {
-        this.parser.authenticated = client.authenticated;
+        this.parser.authenticated = client.authenticated || !this.state.acl.authRequired(client);
         const argv = this.pendingArgv ?? this.parser.next();
         this.pendingArgv = undefined;
         if (argv === undefined) break;

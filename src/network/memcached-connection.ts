@@ -6,8 +6,8 @@
 //
 // With requirepass set, text clients authenticate as memcached's -Y (ASCII auth) clients do, with
 // `set <any key> 0 0 <n>` carrying "<user> <password>", and binary clients with SASL PLAIN; the user
-// name is not checked (Ferrite has only Redis' default user).
-import { timingSafeEqual } from 'node:crypto';
+// is an ACL user, and every request is checked as that user (network/memcached-acl.ts).
+import { binaryAclEquivalent, textAclEquivalent, type AclEquivalent } from './memcached-acl.js';
 import type { Socket } from 'node:net';
 import { NO_MEMORY, type ItemHit, type MemcachedStore, type StoreOutcome } from '../engine/memcached-store.js';
 import type { ServerState } from '../engine/server-context.js';
@@ -61,6 +61,8 @@ const OUT_OF_MEMORY = 'SERVER_ERROR out of memory storing object\r\n';
 const NON_NUMERIC = 'CLIENT_ERROR cannot increment or decrement non-numeric value\r\n';
 const TOO_LARGE = 'SERVER_ERROR object too large for cache\r\n';
 const UNAUTHENTICATED = 'CLIENT_ERROR unauthenticated\r\n';
+/** A request the connection's ACL user may not make (memcached has no such reply; this is ours). */
+const NOPERM_REPLY = 'CLIENT_ERROR NOPERM this user has no permissions to run this command or access its keys\r\n';
 /** Binary incr/decr with this exptime fail on a miss instead of creating the counter. */
 const NO_VIVIFY_EXPTIME = 0xffffffff;
 /** Binary commands memcached allows before SASL authentication. */
@@ -70,8 +72,12 @@ const BINARY_PRE_AUTH = new Set(['sasl_list_mechs', 'sasl_auth', 'sasl_step', 'v
 export interface MemcachedServices {
   readonly state: ServerState;
   readonly store: MemcachedStore;
-  /** requirepass; '' when clients need not authenticate. */
-  password(): string;
+  /** True when clients must authenticate: the default user has a password (requirepass). */
+  authRequired(): boolean;
+  /** The ACL user a request runs as may run it; checked as the equivalent Redis command. */
+  permitted(user: string, eq: AclEquivalent): boolean;
+  /** ACL credentials; true when the user exists, is on and the password matches. */
+  checkCredentials(user: string, password: string): boolean;
   itemSizeMax(): number;
   setVerbosity(level: number): void;
   /** A stats group ('' the general one), undefined when memcached doesn't know it. */
@@ -90,18 +96,14 @@ interface BinaryReply {
   readonly bytes: Buffer;
 }
 
-function passwordMatches(expected: string, given: string): boolean {
-  const a = Buffer.from(expected, 'latin1');
-  const b = Buffer.from(given, 'latin1');
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 export class MemcachedConnection implements ConnectionStats {
   readonly addr: string;
   readonly laddr: string;
   lastCommandAt = Date.now();
   private protocol: ProtocolParser | undefined;
   private authenticated: boolean;
+  /** The ACL user requests run as. */
+  private user = 'default';
   private textOut = '';
   private binaryOut: Buffer[] = [];
   private closed = false;
@@ -115,7 +117,7 @@ export class MemcachedConnection implements ConnectionStats {
     private readonly services: MemcachedServices,
     onClosed: (c: MemcachedConnection) => void,
   ) {
-    this.authenticated = services.password() === '';
+    this.authenticated = !services.authRequired();
     this.addr = `${socket.remoteAddress}:${socket.remotePort}`;
     this.laddr = `${socket.localAddress}:${socket.localPort}`;
     socket.setNoDelay(true);
@@ -182,7 +184,7 @@ export class MemcachedConnection implements ConnectionStats {
   private negotiate(firstByte: number): ProtocolParser {
     const itemSizeMax = this.services.itemSizeMax();
     if (detectMemcachedProtocol(firstByte) === 'text') return { kind: 'text', parser: new MemcachedTextParser({ itemSizeMax }) };
-    return { kind: 'binary', parser: new MemcachedBinaryParser({ itemSizeMax, saslEnabled: this.services.password() !== '' }) };
+    return { kind: 'binary', parser: new MemcachedBinaryParser({ itemSizeMax, saslEnabled: this.services.authRequired() }) };
   }
 
   private flush(): void {
@@ -232,6 +234,11 @@ export class MemcachedConnection implements ConnectionStats {
 
   private textRequest(request: TextRequest): boolean {
     const store = this.store;
+    const eq = textAclEquivalent(request);
+    if (eq !== undefined && !this.services.permitted(this.user, eq)) {
+      this.textOut += NOPERM_REPLY;
+      return true;
+    }
     switch (request.kind) {
       case 'get':
         this.textRetrieve(request);
@@ -366,17 +373,17 @@ export class MemcachedConnection implements ConnectionStats {
       this.textOut += 'CLIENT_ERROR bad authentication token format\r\n';
       return true;
     }
-    this.authenticated = this.checkPassword(password);
+    this.authenticated = this.checkPassword(tokens[0], password);
     this.textOut += this.authenticated ? renderStorageResult(StorageResult.STORED) : 'CLIENT_ERROR authentication failure\r\n';
     return true;
   }
 
-  private checkPassword(password: string): boolean {
+  private checkPassword(user: string, password: string): boolean {
     const counters = this.store.counters;
     counters.authCmds++;
-    const expected = this.services.password();
-    const ok = expected === '' || passwordMatches(expected, password);
-    if (!ok) counters.authErrors++;
+    const ok = this.services.checkCredentials(user, password);
+    if (ok) this.user = user;
+    else counters.authErrors++;
     return ok;
   }
 
@@ -405,6 +412,11 @@ export class MemcachedConnection implements ConnectionStats {
     if (!this.authenticated && !BINARY_PRE_AUTH.has(request.command)) {
       this.binaryOut.push(encodeBinaryError(request.opcode, request.opaque, BinaryStatus.AuthError));
       return false;
+    }
+    const eq = binaryAclEquivalent(request);
+    if (eq !== undefined && !this.services.permitted(this.user, eq)) {
+      this.binaryOut.push(encodeBinaryError(request.opcode, request.opaque, BinaryStatus.AuthError));
+      return true;
     }
     const reply = this.binaryReply(request);
     if (!binaryReplySuppressed(request, reply.status)) this.binaryOut.push(reply.bytes);
@@ -490,7 +502,7 @@ export class MemcachedConnection implements ConnectionStats {
   private binarySaslAuth(request: Extract<BinaryRequest, { command: 'sasl_auth' | 'sasl_step' }>): BinaryReply {
     const parts = request.data.split('\0');
     const password = request.mechanism === 'PLAIN' && parts.length === 3 ? parts[2] : undefined;
-    if (password === undefined || !this.checkPassword(password)) {
+    if (password === undefined || !this.checkPassword(parts[1], password)) {
       if (password === undefined) this.store.counters.authErrors++;
       return binaryStatusReply(request, BinaryStatus.AuthError);
     }

@@ -1,5 +1,7 @@
 // The memcached front end: a TCP listener beside the RESP one, its connections, and the storage layer
 // they share over database 0. src/server.ts starts it when memcached-port is not 0.
+import { AclDenial } from '../engine/acl-selector.js';
+import { equivalentArgvs, type AclEquivalent } from './memcached-acl.js';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Notifier } from '../engine/dispatch.js';
 import type { KeyspaceEvents } from '../engine/keyspace-events.js';
@@ -86,8 +88,22 @@ export class MemcachedListener implements MemcachedServices {
     if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  password(): string {
-    return this.state.config.get('requirepass') ?? '';
+  authRequired(): boolean {
+    return !this.state.acl.authenticatedAtConnect();
+  }
+
+  permitted(user: string, eq: AclEquivalent): boolean {
+    const u = this.state.acl.user(user);
+    if (u === undefined) return false;
+    if (u.unrestricted) return true;
+    return equivalentArgvs(eq).every((argv) => {
+      const spec = this.state.commandTable.resolve(argv);
+      return spec !== undefined && u.check(spec, argv).denial === AclDenial.None;
+    });
+  }
+
+  checkCredentials(user: string, password: string): boolean {
+    return this.state.acl.checkCredentials(user, password);
   }
 
   itemSizeMax(): number {
@@ -106,7 +122,7 @@ export class MemcachedListener implements MemcachedServices {
       port: this.boundPort,
       bind: this.bindAddress,
       verbosity: this.verbosity,
-      saslEnabled: this.password() !== '',
+      saslEnabled: this.authRequired(),
       itemSizeMax: this.itemSizeMax(),
       connections: [...this.connections],
     });
