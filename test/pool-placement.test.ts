@@ -51,7 +51,8 @@ interface Case {
   readonly n: number;
   readonly hash: HashName;
   readonly distribution: Distribution;
-  readonly weights?: boolean;
+  /** true for a mix of weights, or the weights themselves. */
+  readonly weights?: boolean | readonly number[];
   readonly names?: boolean;
   readonly hashTag?: string;
 }
@@ -59,7 +60,7 @@ interface Case {
 function serverLines(c: Case): string[] {
   return servers.slice(0, c.n).map((s, i) => {
     const port = c.redis ? s.ferrite.port : s.port;
-    const weight = c.weights ? 1 + ((i * 7) % 5) : 1;
+    const weight = Array.isArray(c.weights) ? c.weights[i] : c.weights === true ? 1 + ((i * 7) % 5) : 1;
     return `127.0.0.1:${port}:${weight}${c.names ? ` cache-${String.fromCharCode(97 + ((i * 5) % 26))}${i}` : ''}`;
   });
 }
@@ -92,13 +93,13 @@ async function holders(n: number): Promise<Map<string, number[]>> {
   return out;
 }
 
-async function checkCase(c: Case, seed: number): Promise<void> {
+async function checkCase(c: Case, seed: number, count = 300): Promise<void> {
   await Promise.all(direct.map((r) => r.flushall()));
   const lines = serverLines(c);
   const nut = await startNutcracker({ redis: c.redis, servers: lines, hash: c.hash, distribution: c.distribution, hashTag: c.hashTag });
   const pool = createPool({ servers: lines, protocol: c.redis ? 'redis' : 'memcached', hash: c.hash, distribution: c.distribution, hashTag: c.hashTag });
   try {
-    const keys = corpus(seed, 300);
+    const keys = corpus(seed, count);
     await writeThrough(nut.port, c.redis, keys);
     const where = await holders(c.n);
     const portOf = (i: number): number => (c.redis ? servers[i].ferrite.port : servers[i].port);
@@ -143,6 +144,11 @@ test('the default pool (ketama, fnv1a_64) over 3, 5 and 12 servers, both protoco
     await checkCase({ redis: true, n, hash: 'fnv1a_64', distribution: 'ketama' }, 3000 + n);
     await checkCase({ redis: false, n, hash: 'fnv1a_64', distribution: 'ketama', weights: true }, 3100 + n);
   }
+});
+
+test('weights where C float rounding differs from double: 1,6,6,6,6 and 29,1,30', async () => {
+  await checkCase({ redis: true, n: 5, hash: 'fnv1a_64', distribution: 'ketama', weights: [1, 6, 6, 6, 6] }, 4001, 4000);
+  await checkCase({ redis: false, n: 3, hash: 'md5', distribution: 'ketama', weights: [29, 1, 30] }, 4002, 4000);
 });
 
 test('random: nutcracker and the pool both spread keys over every server, each key on one', async () => {

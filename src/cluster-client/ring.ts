@@ -104,6 +104,13 @@ export class Ring {
     return this.owners[this.search(h)];
   }
 
+  /** The ketama continuum point a key reaches (the value libketama's test vectors list). */
+  continuumPoint(key: Uint8Array | string): number | undefined {
+    if (this.options.distribution !== 'ketama' || this.points.length === 0) return undefined;
+    const bytes = typeof key === 'string' ? Buffer.from(key) : key;
+    return this.points[this.search(this.hash(hashTagged(bytes, this.options.hashTag)))];
+  }
+
   /** First continuum point >= hash, wrapping to the first point. */
   private search(hash: number): number {
     let left = 0;
