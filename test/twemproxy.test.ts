@@ -105,9 +105,9 @@ test('memcached through nutcracker: get/gets multi-get, storage commands, counte
     assert.is(await step('decr mc-counter 200\r\n', '\r\n'), '0\r\n');
     assert.is(await step('replace mc-counter 0 0 2\r\n42\r\n', '\r\n'), 'STORED\r\n');
     assert.is(await step('touch mc-counter 100\r\n', '\r\n'), 'TOUCHED\r\n');
-    assert.is(await step('delete n\r\n', '\r\n'), 'DELETED\r\n');
-    assert.is(await step('delete n\r\n', '\r\n'), 'NOT_FOUND\r\n');
-    assert.is(await step('get n\r\n', 'END\r\n'), 'END\r\n');
+    assert.is(await step('delete mc-counter\r\n', '\r\n'), 'DELETED\r\n');
+    assert.is(await step('delete mc-counter\r\n', '\r\n'), 'NOT_FOUND\r\n');
+    assert.is(await step('get mc-counter\r\n', 'END\r\n'), 'END\r\n');
   } finally {
     raw.close();
   }
