@@ -122,4 +122,11 @@ test('no live server: a typed error', () => {
   assert.throws(() => ring.locate('k'), /no live servers/);
 });
 
+test("the package exports the pool as 'ferrite/pool'", async () => {
+  const specifier: string = 'ferrite/pool';
+  const mod = (await import(specifier)) as { createPool: unknown; RedisPool: unknown };
+  assert.type(mod.createPool, 'function');
+  assert.type(mod.RedisPool, 'function');
+});
+
 test.run();

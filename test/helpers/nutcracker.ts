@@ -1,7 +1,7 @@
 // Debian's real nutcracker (twemproxy 0.5) as a child process: one pool listening on a free
 // loopback port, its stats port on another, config/log/pid in a temp directory removed on close.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,9 @@ export interface Nutcracker extends ExternalServer {
   /** What it logged, for failure messages. */
   log(): string;
 }
+
+/** Debian installs it in /usr/sbin, which a non-root PATH may lack. */
+export const NUTCRACKER = existsSync('/usr/sbin/nutcracker') ? '/usr/sbin/nutcracker' : 'nutcracker';
 
 export function nutcrackerYaml(port: number, pool: NutcrackerPool): string {
   const lines = ['ferrite:', `  listen: 127.0.0.1:${port}`, `  redis: ${pool.redis}`];
@@ -56,7 +59,7 @@ export async function startNutcracker(pool: NutcrackerPool): Promise<Nutcracker>
   const config = nutcrackerYaml(port, pool);
   const confFile = join(dir, 'nutcracker.yml');
   writeFileSync(confFile, config);
-  const child = spawn('nutcracker', ['-c', confFile, '-s', String(statsPort), '-a', '127.0.0.1', '-o', join(dir, 'nutcracker.log'), '-p', join(dir, 'nutcracker.pid')], {
+  const child = spawn(NUTCRACKER, ['-c', confFile, '-s', String(statsPort), '-a', '127.0.0.1', '-o', join(dir, 'nutcracker.log'), '-p', join(dir, 'nutcracker.pid')], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
