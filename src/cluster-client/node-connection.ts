@@ -28,7 +28,6 @@ export interface ConnectionEvents {
   onFailure(error: Error): void;
   /** A reply arrived (the server is healthy). */
   onReply(): void;
-  onConnect(): void;
 }
 
 interface Pending {
@@ -144,7 +143,6 @@ export class NodeConnection {
       this.attempts = 0;
       this.sendHandshake();
       this.startSweep();
-      this.events.onConnect();
       this.flush();
     });
     socket.on('data', (data: Buffer) => this.onData(data));

@@ -71,7 +71,8 @@ export class PoolCore extends EventEmitter {
   }
 
   private makeNode(spec: ServerSpec): Node {
-    const node: Node = { spec, live: true, failureCount: 0, ejections: 0, returnTimer: undefined, connection: undefined as unknown as NodeConnection };
+    // The connection's callbacks need the node, and the node holds the connection.
+    let node: Node | undefined;
     const connection = new NodeConnection(
       spec,
       {
@@ -84,14 +85,13 @@ export class PoolCore extends EventEmitter {
         redisDb: this.options.redisDb,
       },
       {
-        onFailure: (error) => this.onFailure(node, error),
+        onFailure: (error) => node !== undefined && this.onFailure(node, error),
         onReply: () => {
-          node.failureCount = 0;
+          if (node !== undefined) node.failureCount = 0;
         },
-        onConnect: () => undefined,
       },
     );
-    (node as { connection: NodeConnection }).connection = connection;
+    node = { spec, connection, live: true, failureCount: 0, ejections: 0, returnTimer: undefined };
     return node;
   }
 
