@@ -119,6 +119,27 @@ test('without autoEjectHosts (the default) a dead server keeps its keys and call
   }
 });
 
+test('lazyConnect: false reconnects by itself once a dead server is back', async () => {
+  const server = await startFerrite();
+  const port = server.port;
+  const pool = createPool({ servers: [`127.0.0.1:${port}:1`], protocol: 'redis', lazyConnect: false, reconnectBaseMs: 5, reconnectMaxMs: 50 });
+  let restarted: RunningServer | undefined;
+  try {
+    for (let i = 0; i < 100 && pool.stats().servers[0].state !== 'ready'; i++) await sleep(10);
+    await server.close();
+    for (let i = 0; i < 100 && pool.stats().servers[0].state === 'ready'; i++) await sleep(10);
+    assert.is.not(pool.stats().servers[0].state, 'ready');
+    restarted = await startFerrite({ port });
+    for (let i = 0; i < 200 && pool.stats().servers[0].state !== 'ready'; i++) await sleep(10);
+    assert.is(pool.stats().servers[0].state, 'ready');
+    assert.ok(pool.stats().servers[0].connects >= 2);
+    assert.is(await pool.call('SET', 'k', 'v'), 'OK');
+  } finally {
+    await pool.close();
+    await restarted?.close();
+  }
+});
+
 test('after an ejection the pool places keys where nutcracker does after ejecting the same server', async () => {
   const servers = await threeServers();
   const lines = servers.map((s) => `127.0.0.1:${s.port}:1`);

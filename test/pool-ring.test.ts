@@ -28,12 +28,21 @@ test('hashes widen bytes >= 0x80 as a signed C char does (and stay unsigned 32-b
 test('ketama continuum: libketama benchmark keys reach the published points (libmemcached KETAMA_WEIGHTED)', () => {
   for (const compat of ['twemproxy', 'libmemcached'] as const) {
     const specs = compat === 'twemproxy' ? parseServerList(KETAMA_SERVERS) : KETAMA_SERVERS.map(parseServerSpec);
-    const ring = new Ring(specs, [], { distribution: 'ketama', hash: 'md5', ketama: compat });
+    const ring = new Ring(specs, [], { distribution: 'ketama', hash: 'md5' });
     for (const [key, hash1, hash2] of KETAMA_CASES) {
       assert.is(keyHash('md5')(Buffer.from(key)), hash1, key);
       assert.is(ring.continuumPoint(key), hash2, `${compat}: ${key}`);
     }
   }
+});
+
+test("ketama: 'libmemcached' uses md5 by default and the servers in the order given", () => {
+  const pool = createPool({ servers: KETAMA_SERVERS, ketama: 'libmemcached' });
+  assert.is(pool.stats().hash, 'md5');
+  assert.equal(pool.servers(), KETAMA_SERVERS.map((s) => s.replace(/:\d+$/, '')));
+  const ring = new Ring(KETAMA_SERVERS.map(parseServerSpec), [], { distribution: 'ketama', hash: 'md5' });
+  for (const [key] of KETAMA_CASES) assert.is(pool.serverFor(key), KETAMA_SERVERS[ring.locate(key)].replace(/:\d+$/, ''));
+  void pool.close();
 });
 
 test('ketama points per server: 160 per server scaled by weight, C float arithmetic, multiples of 4', () => {

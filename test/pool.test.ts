@@ -134,6 +134,20 @@ test('redis: EVAL and FCALL go to the server of the first key; keyless commands 
   }
 });
 
+test('redis: returnBuffers gives binary-safe replies', async () => {
+  const pool = createPool({ servers: servers.map((s) => `127.0.0.1:${s.ferrite.port}:1`), protocol: 'redis', returnBuffers: true });
+  try {
+    const bytes = Buffer.from([0, 0xff, 0xfe, 13, 10, 0x80]);
+    await pool.call('SET', 'bin', bytes);
+    assert.equal(await pool.call('GET', 'bin'), bytes);
+    assert.equal((await pool.call('MSET', 'b1', bytes, 'b2', 'x'))?.toString(), 'OK');
+    assert.equal(await pool.call('MGET', 'b2', 'b1', 'none'), [Buffer.from('x'), bytes, null]);
+    assert.is(await pool.call('DEL', 'b1', 'b2', 'bin'), 3);
+  } finally {
+    await pool.close();
+  }
+});
+
 test('redis: server error replies reach the caller as ReplyError with the server, in Redis\' words', async () => {
   await redis.call('SET', 'str', 'abc');
   try {

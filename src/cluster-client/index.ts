@@ -13,11 +13,11 @@ export function createPool(options: PoolOptions): RedisPool | MemcachedPool {
 
 export { RedisPool } from './redis-pool.js';
 export { MemcachedPool, type CasResult, type MemcachedValue, type StoreOptions } from './memcached-pool.js';
-export type { PoolOptions } from './pool-options.js';
+export type { PoolOptions, KetamaCompat } from './pool-options.js';
 export { DEFAULTS } from './pool-options.js';
 export type { PoolStats, ServerStats } from './pool-core.js';
 export type { RedisReply, Protocol } from './node-connection.js';
-export { Ring, ketamaPointsPerServer, hashTagged, type Distribution, type KetamaCompat, type RingOptions } from './ring.js';
+export { Ring, ketamaPointsPerServer, hashTagged, type Distribution, type RingOptions } from './ring.js';
 export { keyHash, HASH_NAMES, type HashName } from './key-hash.js';
 export { parseServerSpec, parseServerList, type ServerSpec } from './server-spec.js';
 export { PoolError, ServerUnreachableError, PoolTimeoutError, ReplyError, RoutingError, PoolClosedError, NoServersError } from './errors.js';

@@ -8,7 +8,8 @@ import { encodeRequest } from '../protocol/resp-request.js';
 import { PoolClosedError, PoolTimeoutError, ReplyError, ServerUnreachableError } from './errors.js';
 import type { ServerSpec } from './server-spec.js';
 
-export type RedisReply = string | number | null | RedisReply[];
+/** A RESP reply: bulk and simple strings as strings, or as Buffers with `returnBuffers`. */
+export type RedisReply = string | Buffer | number | null | RedisReply[];
 export type Protocol = 'redis' | 'memcached';
 
 export interface ConnectionOptions {
@@ -21,6 +22,10 @@ export interface ConnectionOptions {
   /** Sent first on every redis connection (twemproxy's redis_auth / redis_db). */
   readonly redisAuth?: string;
   readonly redisDb?: number;
+  /** Redis replies as Buffers (binary-safe values) instead of UTF-8 strings. */
+  readonly returnBuffers?: boolean;
+  /** Reconnect as soon as the backoff ends, not on the next request (the pool is not lazy). */
+  readonly eager?: boolean;
 }
 
 export interface ConnectionEvents {
@@ -128,6 +133,7 @@ export class NodeConnection {
         returnReply: (reply: RedisReply) => this.settle(reply, undefined),
         returnError: (error: Error) => this.settle(undefined, error),
         returnFatalError: (error: Error) => this.fail(new ServerUnreachableError(this.spec.address, `protocol error: ${error.message}`)),
+        returnBuffers: this.options.returnBuffers === true,
       });
     }
     const socket = createConnection({ host: this.spec.host, port: this.spec.port });
@@ -260,7 +266,9 @@ export class NodeConnection {
     this.attempts++;
     this.backoffTimer = setTimeout(() => {
       this.backoffTimer = undefined;
-      if (this.stats.state === 'backoff') this.stats.state = 'idle';
+      if (this.stats.state !== 'backoff') return;
+      this.stats.state = 'idle';
+      if (this.options.eager === true) this.open();
     }, delay);
     this.backoffTimer.unref();
     this.events.onFailure(error);

@@ -83,6 +83,8 @@ export class PoolCore extends EventEmitter {
         reconnectMaxMs: this.options.reconnectMaxMs,
         redisAuth: this.options.redisAuth,
         redisDb: this.options.redisDb,
+        returnBuffers: this.options.returnBuffers,
+        eager: !this.options.lazyConnect,
       },
       {
         onFailure: (error) => node !== undefined && this.onFailure(node, error),
@@ -100,7 +102,7 @@ export class PoolCore extends EventEmitter {
     return new Ring(
       this.nodes.map((n) => n.spec),
       live,
-      { distribution: this.options.distribution, hash: this.options.hash, hashTag: this.options.hashTag, ketama: this.options.ketama },
+      { distribution: this.options.distribution, hash: this.options.hash, hashTag: this.options.hashTag },
     );
   }
 

@@ -2,8 +2,15 @@
 // defaults, validated once so that a typo fails at createPool() rather than at the first command.
 import { isHashName, type HashName } from './key-hash.js';
 import type { Protocol } from './node-connection.js';
-import type { Distribution, KetamaCompat } from './ring.js';
+import type { Distribution } from './ring.js';
 import { PoolError } from './errors.js';
+
+/**
+ * Whose ketama continuum: nutcracker's, or libmemcached's KETAMA_WEIGHTED (the continuum of
+ * MEMCACHED_BEHAVIOR_KETAMA_COMPAT): the same points over the servers in the order given rather than
+ * nutcracker's name order (which decides only between points that collide), md5 as the default hash.
+ */
+export type KetamaCompat = 'twemproxy' | 'libmemcached';
 
 export interface PoolOptions {
   /** "host:port[:weight] [name]", as in nutcracker.yml's `servers:`. */
@@ -25,6 +32,8 @@ export interface PoolOptions {
   readonly lazyConnect?: boolean;
   readonly redisAuth?: string;
   readonly redisDb?: number;
+  /** Redis bulk replies as Buffers rather than UTF-8 strings (for binary values). */
+  readonly returnBuffers?: boolean;
   /** Whose ketama continuum; 'libmemcached' also makes md5 the default key hash, as libmemcached's ketama does. */
   readonly ketama?: KetamaCompat;
   /** Backoff between reconnect attempts of one server: doubles from the base up to the max. */
@@ -46,6 +55,7 @@ export interface ResolvedOptions {
   readonly lazyConnect: boolean;
   readonly redisAuth: string | undefined;
   readonly redisDb: number | undefined;
+  readonly returnBuffers: boolean;
   readonly ketama: KetamaCompat;
   readonly reconnectBaseMs: number;
   readonly reconnectMaxMs: number;
@@ -98,6 +108,7 @@ export function resolveOptions(options: PoolOptions): ResolvedOptions {
     lazyConnect: options.lazyConnect ?? DEFAULTS.lazyConnect,
     redisAuth: options.redisAuth,
     redisDb: nonNegative('redisDb', options.redisDb),
+    returnBuffers: options.returnBuffers ?? false,
     ketama,
     reconnectBaseMs: nonNegative('reconnectBaseMs', options.reconnectBaseMs) ?? DEFAULTS.reconnectBaseMs,
     reconnectMaxMs: nonNegative('reconnectMaxMs', options.reconnectMaxMs) ?? DEFAULTS.reconnectMaxMs,

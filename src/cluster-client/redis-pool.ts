@@ -59,9 +59,9 @@ export class RedisPool extends PoolCore {
     const replies = await Promise.all(parts.map((g) => g.node.connection.redis(g.args)));
     if (merge === 'sum') return replies.reduce<number>((sum, r) => sum + (typeof r === 'number' ? r : 0), 0);
     if (merge === 'ok') {
-      const bad = replies.find((r) => r !== 'OK');
+      const bad = replies.find((r) => (Buffer.isBuffer(r) ? r.toString() : r) !== 'OK');
       if (bad !== undefined) throw new ReplyError(parts[replies.indexOf(bad)].node.spec.address, `unexpected reply to a split ${String(command)}: ${JSON.stringify(bad)}`);
-      return 'OK';
+      return replies[0];
     }
     const out: RedisReply[] = new Array(index);
     parts.forEach((g, p) => {

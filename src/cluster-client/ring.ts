@@ -7,19 +7,11 @@ import { NoServersError } from './errors.js';
 
 export type Distribution = 'ketama' | 'modula' | 'random';
 
-/**
- * Whose ketama continuum: nutcracker's, or libmemcached's KETAMA_WEIGHTED (the default continuum of
- * MEMCACHED_BEHAVIOR_KETAMA_COMPAT): the same points, built over the servers in the order given
- * rather than nutcracker's name order (which only matters if two points collide).
- */
-export type KetamaCompat = 'twemproxy' | 'libmemcached';
-
 export interface RingOptions {
   readonly distribution: Distribution;
   readonly hash: HashName;
   /** Two characters, e.g. "{}": only the part of a key between them is hashed. */
   readonly hashTag?: string;
-  readonly ketama?: KetamaCompat;
 }
 
 const KETAMA_POINTS_PER_SERVER = 160;
