@@ -3,7 +3,7 @@
 // how many keys move when a server leaves or joins (only the ones that must).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createPool, hashTagged, keyHash, ketamaPointsPerServer, parseServerList, parseServerSpec, Ring, RoutingError } from '../src/cluster-client/index.js';
+import { createPool, hashTagged, keyHash, ketamaPointsPerServer, NoServersError, parseServerList, parseServerSpec, PoolError, Ring } from '../src/cluster-client/index.js';
 import { HASHED_WORDS, HASH_VALUES, KETAMA_CASES, KETAMA_SERVERS } from './fixtures/libmemcached-vectors.js';
 import { mulberry32 } from './helpers/random.js';
 
@@ -82,8 +82,9 @@ test('server lines: names, weights, the 11211 rule, nutcracker order, errors', (
   // nutcracker sorts by name: shorter first, then bytes.
   assert.equal(parseServerList(['h:1:1 bb', 'h:2:1 a', 'h:3:1 ab']).map((s) => s.name), ['a', 'ab', 'bb']);
   for (const bad of ['10.0.0.1', '10.0.0.1:0', '10.0.0.1:6379:0', 'h:x', ':6379']) {
-    assert.throws(() => createPool({ servers: [bad] }), (e: Error) => e instanceof RoutingError, bad);
+    assert.throws(() => createPool({ servers: [bad] }), (e: Error) => e instanceof PoolError, bad);
   }
+  assert.throws(() => createPool({ servers: [] }), (e: Error) => e instanceof NoServersError);
   assert.throws(() => createPool({ servers: ['a:1:1 same', 'b:2:1 same'] }), /same name/);
   assert.throws(() => createPool({ servers: ['a:1'], hash: 'sha1' as never }), /not one of twemproxy's hashes/);
 });

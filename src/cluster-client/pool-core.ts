@@ -2,7 +2,7 @@
 // and node health as twemproxy keeps it — consecutive failures, ejection after serverFailureLimit
 // (with autoEjectHosts), return after serverRetryTimeoutMs — plus events, stats and close().
 import { EventEmitter } from 'node:events';
-import { NoServersError, PoolClosedError, RoutingError } from './errors.js';
+import { NoServersError, PoolClosedError, PoolError, RoutingError } from './errors.js';
 import { NodeConnection, type ConnectionState } from './node-connection.js';
 import { resolveOptions, type PoolOptions, type ResolvedOptions } from './pool-options.js';
 import { Ring } from './ring.js';
@@ -56,15 +56,15 @@ export class PoolCore extends EventEmitter {
   constructor(input: PoolOptions) {
     super();
     this.options = resolveOptions(input);
+    if (input.servers.length === 0) throw new NoServersError('a pool needs at least one server');
     let specs: ServerSpec[];
     try {
       // nutcracker indexes its servers in name order; libmemcached keeps the order given.
       specs = this.options.ketama === 'libmemcached' ? input.servers.map(parseServerSpec) : parseServerList(input.servers);
     } catch (error) {
-      if (error instanceof ServerSpecError) throw new RoutingError(error.message);
+      if (error instanceof ServerSpecError) throw new PoolError(error.message);
       throw error;
     }
-    if (specs.length === 0) throw new NoServersError('a pool needs at least one server');
     this.nodes = specs.map((spec) => this.makeNode(spec));
     this.ring = this.buildRing();
     if (!this.options.lazyConnect) for (const node of this.nodes) node.connection.connect();
@@ -87,7 +87,9 @@ export class PoolCore extends EventEmitter {
         eager: !this.options.lazyConnect,
       },
       {
-        onFailure: (error) => node !== undefined && this.onFailure(node, error),
+        onFailure: (error) => {
+          if (node !== undefined) this.onFailure(node, error);
+        },
         onReply: () => {
           if (node !== undefined) node.failureCount = 0;
         },

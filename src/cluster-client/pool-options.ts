@@ -91,7 +91,7 @@ export function resolveOptions(options: PoolOptions): ResolvedOptions {
   if (ketama !== 'twemproxy' && ketama !== 'libmemcached') throw new PoolError(`option ketama must be 'twemproxy' or 'libmemcached'`);
   const hash = options.hash ?? (ketama === 'libmemcached' ? 'md5' : DEFAULTS.hash);
   if (!isHashName(hash)) throw new PoolError(`option hash '${String(hash)}' is not one of twemproxy's hashes`);
-  if (options.hashTag !== undefined && options.hashTag.length !== 2) throw new PoolError('option hashTag must be two characters, e.g. "{}"');
+  if (options.hashTag !== undefined && (options.hashTag.length !== 2 || Buffer.byteLength(options.hashTag) !== 2)) throw new PoolError('option hashTag must be two ASCII characters, e.g. "{}"');
   const timeoutMs = nonNegative('timeoutMs', options.timeoutMs);
   const limit = nonNegative('serverFailureLimit', options.serverFailureLimit) ?? DEFAULTS.serverFailureLimit;
   return {
