@@ -8,7 +8,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { createPool, PoolClosedError, PoolTimeoutError, ReplyError, RoutingError, ServerUnreachableError, type RedisPool, type MemcachedPool } from '../src/cluster-client/index.js';
 import { startFerriteMemcached, type FerriteMemcached } from './helpers/memcached.js';
-import { freePort, startFerrite } from './helpers/servers.js';
+import { freePort, startFerrite, startMemcached, startRedis } from './helpers/servers.js';
 
 let servers: FerriteMemcached[] = [];
 let direct: Redis[] = [];
@@ -222,6 +222,34 @@ test('memcached: storage, counters, touch, delete and cas over the pool', async 
     } catch (e) {
       assert.instance(e, RoutingError);
     }
+  }
+});
+
+test('the pool is a plain client: the same calls over Debian\'s redis-server and memcached', async () => {
+  const reals = [await startRedis(), await startRedis()];
+  const mcs = [await startMemcached(), await startMemcached()];
+  const rp = createPool({ servers: reals.map((r) => `127.0.0.1:${r.port}:1`), protocol: 'redis' });
+  const mp = createPool({ servers: mcs.map((m) => `127.0.0.1:${m.port}:1`), protocol: 'memcached' });
+  try {
+    const ks = keys(20, 'real');
+    assert.is(await rp.call('MSET', ...ks.flatMap((k) => [k, k])), 'OK');
+    assert.equal(await rp.call('MGET', ...ks.slice().reverse()), ks.slice().reverse());
+    assert.is(await rp.call('DEL', ...ks), 20);
+    for (const k of ks) assert.is(await mp.set(k, `m${k}`, { flags: 3 }), true);
+    const got = await mp.getsMulti(['none', ...ks]);
+    assert.equal([...got.keys()], ks);
+    assert.ok([...got.values()].every((v) => v.flags === 3 && v.cas !== undefined));
+    const first = got.get(ks[0]);
+    assert.is(await mp.cas(ks[0], 'c', first?.cas ?? 0n), 'stored');
+    assert.is(await mp.incr('none'), undefined);
+    assert.is(await mp.touch(ks[1], 10), true);
+    assert.is(await mp.delete(ks[2]), true);
+    await mp.flushAll();
+    assert.is((await mp.getMulti(ks)).size, 0);
+  } finally {
+    await rp.close();
+    await mp.close();
+    await Promise.all([...reals, ...mcs].map((s) => s.close()));
   }
 });
 
