@@ -139,11 +139,16 @@ export class NodeConnection {
     const socket = createConnection({ host: this.spec.host, port: this.spec.port });
     this.socket = socket;
     socket.setNoDelay(true);
+    // Events of a socket already given up (a late error, a timer) must not touch its successor.
+    const failThis = (error: Error): void => {
+      if (this.socket === socket) this.fail(error);
+    };
     const connectTimer = setTimeout(() => {
-      this.fail(new PoolTimeoutError(this.spec.address, `no connection within ${this.options.connectTimeoutMs} ms`));
+      failThis(new PoolTimeoutError(this.spec.address, `no connection within ${this.options.connectTimeoutMs} ms`));
     }, this.options.connectTimeoutMs);
     socket.once('connect', () => {
       clearTimeout(connectTimer);
+      if (this.socket !== socket) return;
       this.stats.state = 'ready';
       this.stats.connects++;
       this.attempts = 0;
@@ -151,14 +156,16 @@ export class NodeConnection {
       this.startSweep();
       this.flush();
     });
-    socket.on('data', (data: Buffer) => this.onData(data));
+    socket.on('data', (data: Buffer) => {
+      if (this.socket === socket) this.onData(data);
+    });
     socket.on('error', (error) => {
       clearTimeout(connectTimer);
-      this.fail(new ServerUnreachableError(this.spec.address, error.message, { cause: error }));
+      failThis(new ServerUnreachableError(this.spec.address, error.message, { cause: error }));
     });
     socket.on('close', () => {
       clearTimeout(connectTimer);
-      this.fail(new ServerUnreachableError(this.spec.address, 'connection closed'));
+      failThis(new ServerUnreachableError(this.spec.address, 'connection closed'));
     });
   }
 
@@ -254,9 +261,6 @@ export class NodeConnection {
     this.socket = undefined;
     this.parser = undefined;
     this.stopSweep();
-    socket.removeAllListeners('data');
-    socket.removeAllListeners('close');
-    socket.on('error', () => undefined);
     socket.destroy();
     this.rejectAll(error);
     if (this.stats.state === 'closed') return;
