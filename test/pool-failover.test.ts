@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Redis } from 'ioredis';
-import { createPool, ServerUnreachableError, type RedisPool } from '../src/cluster-client/index.js';
+import { createPool, PoolError, ServerUnreachableError, type RedisPool } from '../src/cluster-client/index.js';
 import type { RunningServer } from '../src/index.js';
 import { startNutcracker } from './helpers/nutcracker.js';
 import { RawClient, startFerrite } from './helpers/servers.js';
@@ -137,6 +137,48 @@ test('lazyConnect: false reconnects by itself once a dead server is back', async
   } finally {
     await pool.close();
     await restarted?.close();
+  }
+});
+
+test('under load while a server dies and returns, every call settles: a reply or a typed error', async () => {
+  const servers = await threeServers();
+  const lines = servers.map((s) => `127.0.0.1:${s.port}:1`);
+  const pool = createPool({ servers: lines, protocol: 'redis', autoEjectHosts: true, serverFailureLimit: 2, serverRetryTimeoutMs: 200, timeoutMs: 1000, reconnectBaseMs: 5 });
+  const outcomes = { ok: 0, typed: 0, other: [] as string[] };
+  let running = true;
+  const loop = async (w: number): Promise<void> => {
+    for (let i = 0; running; i++) {
+      try {
+        await pool.call('SET', `${w}:${i % 97}:load`, 'v');
+        outcomes.ok++;
+      } catch (e) {
+        if (e instanceof PoolError) outcomes.typed++;
+        else outcomes.other.push(String(e));
+        await sleep(2);
+      }
+    }
+  };
+  const victim = 1;
+  const port = servers[victim].port;
+  try {
+    const loops = Array.from({ length: 20 }, (_, w) => loop(w));
+    await sleep(100);
+    await servers[victim].close();
+    await sleep(300);
+    servers[victim] = await startFerrite({ port });
+    await sleep(500);
+    running = false;
+    await Promise.all(loops);
+    assert.equal(outcomes.other, []);
+    assert.ok(outcomes.typed > 0, 'the dead server produced no errors');
+    assert.ok(outcomes.ok > 100, `only ${outcomes.ok} calls succeeded`);
+    // Back to normal: every server answers again.
+    for (const k of keys.slice(0, 30)) assert.is(await pool.call('SET', k, 'after'), 'OK');
+    assert.is(pool.stats().liveServers, 3);
+  } finally {
+    running = false;
+    await pool.close();
+    await Promise.all(servers.map((s) => s.close()));
   }
 });
 
