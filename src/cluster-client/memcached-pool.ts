@@ -2,7 +2,7 @@
 // server, merged in the caller's order), every other command goes to the server of its key.
 import type { MemcachedValue, TextReply } from '../protocol/memcached-text-reply.js';
 import { ReplyError, RoutingError } from './errors.js';
-import { PoolCore } from './pool-core.js';
+import { PoolCore, type PoolNode } from './pool-core.js';
 
 export type { MemcachedValue } from '../protocol/memcached-text-reply.js';
 
@@ -35,7 +35,7 @@ export class MemcachedPool extends PoolCore {
     return this.lineTo(this.nodeFor(key), request);
   }
 
-  private async lineTo(node: ReturnType<MemcachedPool['nodeFor']>, request: (string | Buffer)[]): Promise<string> {
+  private async lineTo(node: PoolNode, request: (string | Buffer)[]): Promise<string> {
     const reply = await node.connection.memcached(request, 'line');
     if (reply.kind !== 'line') throw new ReplyError(node.spec.address, 'unexpected reply');
     return reply.line;

@@ -37,7 +37,8 @@ export interface PoolStats {
   readonly servers: readonly ServerStats[];
 }
 
-interface Node {
+/** A server of the pool: its line, its connection and its health. */
+export interface PoolNode {
   readonly spec: ServerSpec;
   readonly connection: NodeConnection;
   live: boolean;
@@ -48,7 +49,7 @@ interface Node {
 
 export class PoolCore extends EventEmitter {
   protected readonly options: ResolvedOptions;
-  protected readonly nodes: Node[];
+  protected readonly nodes: PoolNode[];
   private ring: Ring;
   private closed = false;
   private ejections = 0;
@@ -70,9 +71,9 @@ export class PoolCore extends EventEmitter {
     if (!this.options.lazyConnect) for (const node of this.nodes) node.connection.connect();
   }
 
-  private makeNode(spec: ServerSpec): Node {
+  private makeNode(spec: ServerSpec): PoolNode {
     // The connection's callbacks need the node, and the node holds the connection.
-    let node: Node | undefined;
+    let node: PoolNode | undefined;
     const connection = new NodeConnection(
       spec,
       {
@@ -109,7 +110,7 @@ export class PoolCore extends EventEmitter {
   }
 
   /** twemproxy's server_failure: count, and at the limit eject the server for serverRetryTimeoutMs. */
-  private onFailure(node: Node, error: Error): void {
+  private onFailure(node: PoolNode, error: Error): void {
     if (this.closed) return;
     if (this.listenerCount('error') > 0) this.emit('error', error);
     if (!this.options.autoEjectHosts || !node.live) return;
@@ -126,7 +127,7 @@ export class PoolCore extends EventEmitter {
   }
 
   /** After serverRetryTimeoutMs the server is put back in the ring and its keys come back to it. */
-  private returnNode(node: Node): void {
+  private returnNode(node: PoolNode): void {
     node.returnTimer = undefined;
     if (this.closed || node.live) return;
     node.live = true;
@@ -140,12 +141,12 @@ export class PoolCore extends EventEmitter {
   }
 
   /** The node a key goes to now. */
-  protected nodeFor(key: string | Buffer | number): Node {
+  protected nodeFor(key: string | Buffer | number): PoolNode {
     const bytes = Buffer.isBuffer(key) ? key : Buffer.from(String(key));
     return this.nodes[this.ring.locate(bytes)];
   }
 
-  protected nodeAt(address: string): Node {
+  protected nodeAt(address: string): PoolNode {
     const node = this.nodes.find((n) => n.spec.address === address || n.spec.name === address);
     if (node === undefined) throw new RoutingError(`no server ${address} in the pool`);
     return node;

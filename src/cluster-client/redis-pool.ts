@@ -3,7 +3,7 @@
 // go through when every key lives on one server, else fail naming the servers involved.
 import { ReplyError, RoutingError } from './errors.js';
 import type { RedisReply } from './node-connection.js';
-import { PoolCore } from './pool-core.js';
+import { PoolCore, type PoolNode } from './pool-core.js';
 import { planCommand, type Argument, type Merge } from './redis-routing.js';
 
 export class RedisPool extends PoolCore {
@@ -42,7 +42,7 @@ export class RedisPool extends PoolCore {
   /** One sub-command per server with that server's keys (and values), merged back in argument order. */
   private async split(argv: Argument[], step: 1 | 2, merge: Merge): Promise<RedisReply> {
     const command = argv[0];
-    const groups = new Map<number, { node: ReturnType<RedisPool['nodeFor']>; args: Argument[]; positions: number[] }>();
+    const groups = new Map<number, { node: PoolNode; args: Argument[]; positions: number[] }>();
     let index = 0;
     for (let i = 1; i < argv.length; i += step, index++) {
       const node = this.nodeFor(argv[i]);
