@@ -12,7 +12,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createPool, parseServerList, Ring, type RedisPool } from '../src/cluster-client/index.js';
+import { createPool, parseServerList, RedisPool, Ring, type MemcachedPool } from '../src/cluster-client/index.js';
 import { freePort } from './servers.js';
 
 interface Proc {
@@ -74,8 +74,14 @@ interface LoopResult {
   readonly p99Ms: number;
 }
 
+/** One SET (even i) or GET (odd i) of a key through a pool. */
+type Operation = (i: number, key: string, value: string) => Promise<unknown>;
+
+const redisOp = (pool: RedisPool): Operation => (i, key, value) => (i % 2 === 0 ? pool.call('SET', key, value) : pool.call('GET', key));
+const memcachedOp = (pool: MemcachedPool): Operation => (i, key, value) => (i % 2 === 0 ? pool.set(key, value) : pool.get(key));
+
 /** `workers` concurrent loops, each a SET then a GET of a random key, until `total` operations. */
-async function loadLoop(pool: RedisPool, total: number, workers: number): Promise<LoopResult> {
+async function loadLoop(op: Operation, total: number, workers: number): Promise<LoopResult> {
   const latencies = new Float64Array(total);
   let next = 0;
   const value = 'x'.repeat(32);
@@ -84,8 +90,7 @@ async function loadLoop(pool: RedisPool, total: number, workers: number): Promis
       const i = next++;
       const key = `${(i * 2654435761) % 100_000}:bench`;
       const t0 = process.hrtime.bigint();
-      if (i % 2 === 0) await pool.call('SET', key, value);
-      else await pool.call('GET', key);
+      await op(i, key, value);
       latencies[i] = Number(process.hrtime.bigint() - t0) / 1e6;
     }
   };
@@ -96,12 +101,13 @@ async function loadLoop(pool: RedisPool, total: number, workers: number): Promis
   return { opsPerSec: total / seconds, p99Ms: sorted[Math.floor(total * 0.99)] };
 }
 
-async function loopRow(name: string, servers: string[], total: number): Promise<string> {
-  const pool = createPool({ servers, protocol: 'redis', lazyConnect: false });
+async function loopRow(name: string, protocol: 'redis' | 'memcached', servers: string[], total: number): Promise<string> {
+  const pool = createPool({ servers, protocol, lazyConnect: false });
+  const op = pool instanceof RedisPool ? redisOp(pool) : memcachedOp(pool);
   try {
-    await loadLoop(pool, Math.min(total, 5000), 50);
-    const r = await loadLoop(pool, total, 50);
-    return `| ${name} | ${Math.round(r.opsPerSec)} | ${r.p99Ms.toFixed(2)} |`;
+    await loadLoop(op, Math.min(total, 5000), 50);
+    const r = await loadLoop(op, total, 50);
+    return `| ${name} | ${protocol} | ${Math.round(r.opsPerSec)} | ${r.p99Ms.toFixed(2)} |`;
   } finally {
     await pool.close();
   }
@@ -136,14 +142,18 @@ async function throughput(quick: boolean, ferrites: Proc[]): Promise<string[]> {
   const nutRedis = await startNutcracker(true, resp);
   const nutMemcached = await startNutcracker(false, ferrites.map((f) => `127.0.0.1:${f.memcachedPort}:1`));
   try {
+    const mc = ferrites.map((f) => `127.0.0.1:${f.memcachedPort}:1`);
     const rows = [
       `The pool's load loop: 50 concurrent SET/GET loops, ${total} operations, 32-byte values.`,
       '',
-      '| path | ops/s | p99 ms |',
-      '|---|---:|---:|',
-      await loopRow('pool over 3 Ferrite servers', resp, total),
-      await loopRow('one Ferrite server direct (pool of one)', [resp[0]], total),
-      await loopRow('nutcracker over the 3 servers', [`127.0.0.1:${nutRedis.port}:1`], total),
+      '| path | protocol | ops/s | p99 ms |',
+      '|---|---|---:|---:|',
+      await loopRow('pool over 3 Ferrite servers', 'redis', resp, total),
+      await loopRow('one Ferrite server direct (pool of one)', 'redis', [resp[0]], total),
+      await loopRow('nutcracker over the 3 servers', 'redis', [`127.0.0.1:${nutRedis.port}:1`], total),
+      await loopRow('pool over 3 Ferrite servers', 'memcached', mc, total),
+      await loopRow('one Ferrite server direct (pool of one)', 'memcached', [mc[0]], total),
+      await loopRow('nutcracker over the 3 servers', 'memcached', [`127.0.0.1:${nutMemcached.port}:1`], total),
       '',
       `redis-benchmark (50 clients, ${total} requests, random keys) and memcslap (50 connections):`,
       '',
