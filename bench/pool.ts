@@ -101,16 +101,37 @@ async function loadLoop(op: Operation, total: number, workers: number): Promise<
   return { opsPerSec: total / seconds, p99Ms: sorted[Math.floor(total * 0.99)] };
 }
 
-async function loopRow(name: string, protocol: 'redis' | 'memcached', servers: string[], total: number): Promise<string> {
-  const pool = createPool({ servers, protocol, lazyConnect: false });
+interface LoopPath {
+  readonly name: string;
+  readonly protocol: 'redis' | 'memcached';
+  readonly servers: string[];
+}
+
+async function measure(path: LoopPath, total: number): Promise<LoopResult> {
+  const pool = createPool({ servers: path.servers, protocol: path.protocol, lazyConnect: false });
   const op = pool instanceof RedisPool ? redisOp(pool) : memcachedOp(pool);
   try {
     await loadLoop(op, Math.min(total, 5000), 50);
-    const r = await loadLoop(op, total, 50);
-    return `| ${name} | ${protocol} | ${Math.round(r.opsPerSec)} | ${r.p99Ms.toFixed(2)} |`;
+    return await loadLoop(op, total, 50);
   } finally {
     await pool.close();
   }
+}
+
+/** Every path twice, the second round in reverse order so drift in machine load hits all alike; best run kept. */
+async function loopRows(paths: LoopPath[], total: number): Promise<string[]> {
+  const best = new Map<LoopPath, LoopResult>();
+  for (const round of [paths, [...paths].reverse()]) {
+    for (const path of round) {
+      const r = await measure(path, total);
+      const prev = best.get(path);
+      if (prev === undefined || r.opsPerSec > prev.opsPerSec) best.set(path, r);
+    }
+  }
+  return paths.map((p) => {
+    const r = best.get(p) as LoopResult;
+    return `| ${p.name} | ${p.protocol} | ${Math.round(r.opsPerSec)} | ${r.p99Ms.toFixed(2)} |`;
+  });
 }
 
 interface ToolResult {
@@ -144,16 +165,21 @@ async function throughput(quick: boolean, ferrites: Proc[]): Promise<string[]> {
   try {
     const mc = ferrites.map((f) => `127.0.0.1:${f.memcachedPort}:1`);
     const rows = [
-      `The pool's load loop: 50 concurrent SET/GET loops, ${total} operations, 32-byte values.`,
+      `The pool's load loop: 50 concurrent SET/GET loops, ${total} operations, 32-byte values; best of two rounds.`,
       '',
       '| path | protocol | ops/s | p99 ms |',
       '|---|---|---:|---:|',
-      await loopRow('pool over 3 Ferrite servers', 'redis', resp, total),
-      await loopRow('one Ferrite server direct (pool of one)', 'redis', [resp[0]], total),
-      await loopRow('nutcracker over the 3 servers', 'redis', [`127.0.0.1:${nutRedis.port}:1`], total),
-      await loopRow('pool over 3 Ferrite servers', 'memcached', mc, total),
-      await loopRow('one Ferrite server direct (pool of one)', 'memcached', [mc[0]], total),
-      await loopRow('nutcracker over the 3 servers', 'memcached', [`127.0.0.1:${nutMemcached.port}:1`], total),
+      ...(await loopRows(
+        [
+          { name: 'pool over 3 Ferrite servers', protocol: 'redis', servers: resp },
+          { name: 'one Ferrite server direct (pool of one)', protocol: 'redis', servers: [resp[0]] },
+          { name: 'nutcracker over the 3 servers', protocol: 'redis', servers: [`127.0.0.1:${nutRedis.port}:1`] },
+          { name: 'pool over 3 Ferrite servers', protocol: 'memcached', servers: mc },
+          { name: 'one Ferrite server direct (pool of one)', protocol: 'memcached', servers: [mc[0]] },
+          { name: 'nutcracker over the 3 servers', protocol: 'memcached', servers: [`127.0.0.1:${nutMemcached.port}:1`] },
+        ],
+        total,
+      )),
       '',
       `redis-benchmark (50 clients, ${total} requests, random keys) and memcslap (50 connections):`,
       '',
