@@ -27,7 +27,7 @@ const SPLIT: Record<string, { step: 1 | 2; merge: Merge }> = {
 const KEYLESS = new Set([
   'auth', 'bgrewriteaof', 'bgsave', 'client', 'cluster', 'command', 'config', 'dbsize', 'debug', 'discard', 'echo',
   'exec', 'failover', 'flushall', 'flushdb', 'function', 'hello', 'info', 'keys', 'lastsave', 'latency', 'lolwut',
-  'memory', 'module', 'monitor', 'multi', 'ping', 'psubscribe', 'psync', 'publish', 'pubsub', 'punsubscribe', 'quit',
+  'memory', 'migrate', 'module', 'monitor', 'multi', 'ping', 'psubscribe', 'psync', 'publish', 'pubsub', 'punsubscribe', 'quit',
   'randomkey', 'readonly', 'readwrite', 'replconf', 'replicaof', 'reset', 'role', 'save', 'scan', 'script', 'select',
   'shutdown', 'slaveof', 'slowlog', 'spublish', 'ssubscribe', 'subscribe', 'sunsubscribe', 'swapdb', 'sync', 'time',
   'unsubscribe', 'unwatch', 'wait', 'watch', 'acl',
