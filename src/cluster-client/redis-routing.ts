@@ -23,7 +23,7 @@ const SPLIT: Record<string, { step: 1 | 2; merge: Merge }> = {
   touch: { step: 1, merge: 'sum' },
 };
 
-/** Commands with no key: they mean nothing for "the pool"; `callOn(server, ...)` reaches one server. */
+/** Commands with no key (or, like MIGRATE, none to route by): `callOn(server, ...)` reaches one server. */
 const KEYLESS = new Set([
   'auth', 'bgrewriteaof', 'bgsave', 'client', 'cluster', 'command', 'config', 'dbsize', 'debug', 'discard', 'echo',
   'exec', 'failover', 'flushall', 'flushdb', 'function', 'hello', 'info', 'keys', 'lastsave', 'latency', 'lolwut',
