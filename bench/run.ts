@@ -35,6 +35,7 @@ const optional: [string, string, string][] = [
   // Both files run under the one part name: each exports its own function.
   ['persistence', './persistence-aof.js', 'runPersistenceAofBench'],
   ['acl', './acl.js', 'runAclBench'],
+  ['pool', './pool.js', 'runPoolBench'],
 ];
 
 async function main(): Promise<void> {
