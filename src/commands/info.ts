@@ -5,6 +5,7 @@ import { totalmem } from 'node:os';
 import { formatDouble } from '../protocol/number-format.js';
 import { memoryOverhead } from './memory.js';
 import { scriptingOf } from '../engine/script-runner.js';
+import { HeapGuard } from '../engine/heap-guard.js';
 import { FERRITE_VERSION, REDIS_COMPAT_VERSION, type ServerState } from '../engine/server-context.js';
 import type { CommandContext, CommandSpec } from '../engine/types.js';
 
@@ -78,6 +79,7 @@ function memorySection(s: ServerState): Fields {
     ['total_system_memory', total], ['total_system_memory_human', bytesToHuman(total)],
     ...scriptingMemory(s),
     ['maxmemory', maxmemory], ['maxmemory_human', bytesToHuman(maxmemory)], ['maxmemory_policy', s.config.get('maxmemory-policy') ?? 'noeviction'],
+    ['heap_limit', HeapGuard.limit()], ['heap_limit_human', bytesToHuman(HeapGuard.limit())],
     ['allocator_frag_ratio', ratio(mem.heapTotal, mem.heapUsed)], ['allocator_frag_bytes', mem.heapTotal - mem.heapUsed],
     ['allocator_rss_ratio', ratio(mem.rss, mem.heapTotal)], ['allocator_rss_bytes', mem.rss - mem.heapTotal],
     ['rss_overhead_ratio', '1.00'], ['rss_overhead_bytes', 0],
