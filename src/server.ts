@@ -15,6 +15,7 @@ import { Config } from './config.js';
 import { ServerLog } from './log.js';
 import { Connection } from './network/connection.js';
 import { MemcachedListener, linkMemcachedMemoryLimit } from './network/memcached-listener.js';
+import { clientsLimit } from './engine/client-memory.js';
 
 export interface ListenAddress {
   host: string;
@@ -103,6 +104,12 @@ export class FerriteServer implements ServerControl {
       this.config.onChange(name, () => memory.configure());
     }
     this.config.onChange('maxmemory', () => memory.limitChanged());
+    const clientMemory = this.state.clientMemory;
+    const applyClientsLimit = (): void => void (clientMemory.limit = clientsLimit(this.config.get('maxmemory-clients') ?? '0', this.config.getNumber('maxmemory')));
+    this.config.onChange('maxmemory-clients', applyClientsLimit);
+    this.config.onChange('maxmemory', applyClientsLimit);
+    applyClientsLimit();
+    this.state.clientClosedHooks.push((client) => clientMemory.forget(client));
   }
 
   /** Starts listening on every `bind` address (a leading '-' marks an optional one) and the unix socket. */
@@ -218,6 +225,8 @@ export class FerriteServer implements ServerControl {
       if (this.dispatcher.blocking.hasReadyKeys()) this.dispatcher.blocking.serveReady();
     }
     state.stats.sampleOps(now);
+    // Sockets drain without our code running: re-measure every client's buffers.
+    for (const conn of this.connections) state.clientMemory.track(conn.client);
     state.usedMemory();
     const timeout = state.config.getNumber('timeout');
     if (timeout > 0) {

@@ -133,7 +133,7 @@ function statsSection(s: ServerState): Fields {
     ['instantaneous_input_repl_kbps', '0.00'], ['instantaneous_output_repl_kbps', '0.00'], ['rejected_connections', st.rejectedConnections],
     ['sync_full', 0], ['sync_partial_ok', 0], ['sync_partial_err', 0], ['expired_keys', ks.expiredKeys], ['expired_stale_perc', '0.00'],
     ['expired_time_cap_reached_count', ks.expiredTimeCapReached], ['expire_cycle_cpu_milliseconds', 0], ['evicted_keys', ks.evictedKeys],
-    ['evicted_clients', 0], ['total_eviction_exceeded_time', exceeded.total], ['current_eviction_exceeded_time', exceeded.current],
+    ['evicted_clients', s.clientMemory.evicted], ['total_eviction_exceeded_time', exceeded.total], ['current_eviction_exceeded_time', exceeded.current],
     ['keyspace_hits', ks.hits], ['keyspace_misses', ks.misses], ...extra, ['latest_fork_usec', 0], ['total_forks', 0],
     ['migrate_cached_sockets', 0], ['slave_expires_tracked_keys', 0], ['active_defrag_hits', 0], ['active_defrag_misses', 0],
     ['active_defrag_key_hits', 0], ['active_defrag_key_misses', 0], ['total_active_defrag_time', 0], ['current_active_defrag_time', 0],

@@ -108,7 +108,7 @@ export class Connection implements ClientTransport {
     if (this.closed) return;
     const bytes = this.client.writer.length;
     const out = this.client.writer.take();
-    if (out === undefined) return;
+    if (out === undefined) return this.state.clientMemory.track(this.client);
     this.state.stats.netOutputBytes += bytes;
     if (out.length === 1) this.write(out[0]);
     else {
@@ -119,6 +119,7 @@ export class Connection implements ClientTransport {
     }
     if (this.socket.writableLength > BACKPRESSURE_BYTES) this.socket.pause();
     enforceOutputLimit(this.client, this.state);
+    this.state.clientMemory.track(this.client);
   }
 
   private write(piece: Buffer | string): void {
