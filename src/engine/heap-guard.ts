@@ -18,8 +18,8 @@ const HEAP_RESERVE = 0.1;
 const MIN_RESERVE = 32 * 1024 * 1024;
 /** They start again once this much more is free, so the state doesn't flap at every collection. */
 const RECOVERY = 0.05;
-/** Commands between two looks at the heap. */
-const CHECK_EVERY = 256;
+/** Commands between two looks at the heap (a look costs a few microseconds: heap space statistics, free memory). */
+const CHECK_EVERY = 1024;
 const MB = 1024 * 1024;
 /** V8's default semi-space ceiling on x64; the young generation is three of them (two semi-spaces, new large objects). */
 const DEFAULT_SEMI_SPACE_MB = 16;
@@ -36,11 +36,10 @@ function youngGenerationBytes(): number {
 }
 
 /** What the limit is about: heap_size_limit counts the young generation, but only the old one fills up and aborts. */
-function oldGeneration(): { used: number; limit: number; young: number } {
+function oldGeneration(youngMax: number): { used: number; limit: number; young: number } {
   const h = getHeapStatistics();
   let young = 0;
   for (const s of getHeapSpaceStatistics()) if (s.space_name === 'new_space' || s.space_name === 'new_large_object_space') young += s.space_used_size;
-  const youngMax = youngGenerationBytes();
   return { used: h.used_heap_size - young, limit: h.heap_size_limit - youngMax, young: youngMax };
 }
 
@@ -66,6 +65,7 @@ export class HeapGuard {
   private datasetMark = 0;
   /** Free system memory below which the kernel's OOM killer would be next. */
   private readonly minFree = Math.min(512 * 1024 * 1024, totalmem() * 0.03);
+  private readonly youngMax = youngGenerationBytes();
 
   /** `dataset` is used_memory: how much the keys hold. */
   constructor(private readonly log: HeapLog, private readonly dataset: () => number) {}
@@ -89,7 +89,7 @@ export class HeapGuard {
       collectGarbage();
       this.datasetMark = this.dataset();
     }
-    const h = oldGeneration();
+    const h = oldGeneration(this.youngMax);
     const reserve = Math.max(h.limit * HEAP_RESERVE, h.young + MIN_RESERVE);
     const free = h.limit - h.used;
     const lowSystem = freemem() < this.minFree;
