@@ -17,21 +17,44 @@ function lruClock(ms: number): number {
   return (ms - LRU_EPOCH) | 0;
 }
 
+/** Minutes of LFU_EPOCH: the packed LFU minute counts from here in 23 bits (16 years, then it wraps). */
+const LFU_EPOCH = Math.floor(LRU_EPOCH / 60000);
+
+function lfuWord(counter: number, minutes: number): number {
+  return (((minutes - LFU_EPOCH) & 0x7fffff) << 8) | counter;
+}
+
 export class KeyEntry implements DictEntry {
   /** Absolute expiry in ms, 0 when the key is persistent. */
   expireAt = 0;
   /** Position in the database's volatile list, -1 when not volatile. */
   volatileIndex = -1;
   private lruClock: number;
-  /** Logarithmic access counter (LFU) — OBJECT FREQ. */
-  lfu = LFU_INIT_VAL;
-  /** Minutes-clock of the last LFU decrement. */
-  lfuTime: number;
+  /** The LFU counter (low 8 bits) and the minute of its last decrement since LFU_EPOCH (above), as Redis packs them. */
+  private lfuWord: number;
   /** Bytes this key was last accounted at. */
   mem = 0;
   constructor(readonly key: string, public value: RedisValue, now: number) {
     this.lruClock = lruClock(now);
-    this.lfuTime = Math.floor(now / 60000);
+    this.lfuWord = lfuWord(LFU_INIT_VAL, Math.floor(now / 60000));
+  }
+
+  /** Logarithmic access counter (LFU) — OBJECT FREQ. */
+  get lfu(): number {
+    return this.lfuWord & 0xff;
+  }
+
+  set lfu(counter: number) {
+    this.lfuWord = (this.lfuWord & ~0xff) | (counter & 0xff);
+  }
+
+  /** Minutes-clock of the last LFU decrement. */
+  get lfuTime(): number {
+    return (this.lfuWord >>> 8) + LFU_EPOCH;
+  }
+
+  set lfuTime(minutes: number) {
+    this.lfuWord = lfuWord(this.lfuWord & 0xff, minutes);
   }
 
   /** Last access in ms (LRU) — OBJECT IDLETIME. */

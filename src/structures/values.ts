@@ -24,8 +24,8 @@ export function stringOf(v: StringValue): string {
 // Collections keep their elements' bytes in `bytes` (element object plus strings); the table
 // indexing them is added here from their length.
 
-/** A KeyEntry (8 small-integer fields) plus its slot and share of the keyspace Dict's index. */
-export const KEY_OVERHEAD = 104;
+/** A KeyEntry (7 small-integer fields) plus its slot and share of the keyspace Dict's index. */
+export const KEY_OVERHEAD = 96;
 /** A TTL: the boxed `expireAt` and the key's slot in the database's volatile array. */
 export const EXPIRE_OVERHEAD = 26;
 /** An integer beyond V8's 32-bit small integers is a boxed HeapNumber. */
