@@ -74,6 +74,37 @@ test('SCAN returns every entry present for the whole scan while the table grows 
   assert.ok(calls > 100, 'the scan took many steps');
 });
 
+test('lookups, replaces and deletes stay right while an incremental rehash is under way', () => {
+  const random = mulberry32(3);
+  const d = new Dict<Item>(0);
+  const live: string[] = [];
+  // Grow to 200k (rehashes of up to 131072 buckets, moved a few per operation), then drain to 1k.
+  for (let i = 0; i < 200_000; i++) {
+    d.add({ key: `k${i}`, n: i });
+    live.push(`k${i}`);
+    const probe = live[Math.floor(random() * live.length)];
+    assert.ok(d.has(probe), `${probe} found at size ${d.size}`);
+    if (i % 7 === 0) d.replace({ key: probe, n: -i });
+  }
+  assert.not.ok(d.has('absent'));
+  while (live.length > 1000) {
+    const j = Math.floor(random() * live.length);
+    const k = live[j];
+    live[j] = live[live.length - 1];
+    live.pop();
+    assert.ok(d.delete(k) !== undefined, `${k} deleted`);
+    assert.is(d.delete(k), undefined);
+    if (live.length % 997 === 0) assert.ok(d.has(live[Math.floor(random() * live.length)]));
+  }
+  assert.is(d.size, 1000);
+  for (const k of live) assert.ok(d.has(k));
+  let scanned = 0;
+  let cursor = 0;
+  do cursor = d.scan(cursor, () => scanned++);
+  while (cursor !== 0);
+  assert.ok(scanned >= 1000);
+});
+
 test('an iterator survives deletes, adds and the compaction they cause', () => {
   const d = new Dict<Item>();
   for (let i = 0; i < 1000; i++) d.add({ key: `k${i}`, n: i });
