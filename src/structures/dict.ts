@@ -27,6 +27,8 @@ const NONE = -1;
 const DEFAULT_LINEAR_MAX = 8;
 /** Old buckets moved per operation while rehashing: growth doubles the table, so 1 would just keep up. */
 const REHASH_STEP = 4;
+/** The heads of a linear table: one shared empty array, so a small collection allocates no typed array. */
+const NO_HEADS = new Int32Array(0);
 /** Empty old buckets skipped per step at most (Redis' empty_visits), so a step's cost stays bounded. */
 const REHASH_EMPTY_VISITS = 40;
 
@@ -72,7 +74,7 @@ export class Dict<E extends DictEntry> {
    */
   private links: Int32Array[] | null = null;
   /** First slot of each bucket's chain. */
-  private heads: Int32Array = new Int32Array(0);
+  private heads: Int32Array = NO_HEADS;
   private mask = 0;
   /** While rehashing: the table being emptied into `heads`, and its next bucket to move. */
   private oldHeads: Int32Array | null = null;
@@ -159,7 +161,7 @@ export class Dict<E extends DictEntry> {
     this.used = 0;
     this.count = 0;
     this.links = null;
-    this.heads = new Int32Array(0);
+    this.heads = NO_HEADS;
     this.mask = 0;
     this.oldHeads = null;
     this.cursors = null;

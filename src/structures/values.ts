@@ -25,7 +25,7 @@ export function stringOf(v: StringValue): string {
 // indexing them is added here from their length.
 
 /** A KeyEntry (7 small-integer fields) plus its slot and share of the keyspace Dict's index. */
-export const KEY_OVERHEAD = 96;
+export const KEY_OVERHEAD = 104;
 /** A TTL: the boxed `expireAt` and the key's slot in the database's volatile array. */
 export const EXPIRE_OVERHEAD = 26;
 /** An integer beyond V8's 32-bit small integers is a boxed HeapNumber. */
@@ -42,9 +42,9 @@ const DICT_SLOT_BYTES = 10;
 const LIST_SLOT_BYTES = 8;
 /** An empty collection: the value object, its Dict with its first page (and a sorted set's B+ tree). */
 const LIST_BASE = 112;
-const HASH_BASE = 394;
-const SET_BASE = 403;
-const ZSET_BASE = 707;
+const HASH_BASE = 418;
+const SET_BASE = 427;
+const ZSET_BASE = 731;
 
 /** A one-byte string of `length` chars: a 16-byte header, then the chars, rounded up to 8 bytes. */
 export function stringBytes(length: number): number {
