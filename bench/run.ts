@@ -36,7 +36,12 @@ const optional: [string, string, string][] = [
   ['persistence', './persistence-aof.js', 'runPersistenceAofBench'],
   ['acl', './acl.js', 'runAclBench'],
   ['pool', './pool.js', 'runPoolBench'],
+  ['scale', './scale.js', 'runScaleBench'],
+  ['dict-stress', './dict-stress.js', 'runDictStressBench'],
 ];
+
+/** Long or memory-hungry parts (minutes, gigabytes): run only when named. */
+const OPT_IN = new Set(['scale', 'dict-stress']);
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -53,7 +58,7 @@ async function main(): Promise<void> {
   }
   console.log(`# Ferrite benchmarks — ${new Date().toISOString()} — node ${process.version}, ${(await import('node:os')).cpus()[0]?.model ?? ''} x${(await import('node:os')).cpus().length}\n`);
   for (const part of parts) {
-    if (only.length > 0 && !only.includes(part.name)) continue;
+    if (only.length > 0 ? !only.includes(part.name) : OPT_IN.has(part.name)) continue;
     console.log(`## ${part.name}\n`);
     try {
       console.log(`${await part.run(quick)}\n`);

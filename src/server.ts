@@ -24,6 +24,7 @@ import { isLocalPeer, PROTECTED_MODE_DENIED } from './network/protected-mode.js'
 import { MemcachedListener, linkMemcachedMemoryLimit } from './network/memcached-listener.js';
 import { attachRdbPersistence, type RdbPersistence } from './persistence/rdb-persistence.js';
 import { attachSnapshots } from './persistence/snapshot.js';
+import { clientsLimit } from './engine/client-memory.js';
 
 export interface ListenAddress {
   host: string;
@@ -165,6 +166,12 @@ export class FerriteServer implements ServerControl {
       this.config.onChange(name, () => memory.configure());
     }
     this.config.onChange('maxmemory', () => memory.limitChanged());
+    const clientMemory = this.state.clientMemory;
+    const applyClientsLimit = (): void => void (clientMemory.limit = clientsLimit(this.config.get('maxmemory-clients') ?? '0', this.config.getNumber('maxmemory')));
+    this.config.onChange('maxmemory-clients', applyClientsLimit);
+    this.config.onChange('maxmemory', applyClientsLimit);
+    applyClientsLimit();
+    this.state.clientClosedHooks.push((client) => clientMemory.forget(client));
   }
 
   /** Starts listening on every `bind` address (a leading '-' marks an optional one) and the unix socket. */
@@ -380,6 +387,8 @@ export class FerriteServer implements ServerControl {
     }
     state.stats.sampleOps(now);
     state.tracking.cron();
+    // Sockets drain without our code running: re-measure every client's buffers.
+    for (const conn of this.connections) state.clientMemory.track(conn.client);
     state.usedMemory();
     this.rdb.cron(now);
     const timeout = state.config.getNumber('timeout');

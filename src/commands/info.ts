@@ -5,6 +5,7 @@ import { totalmem } from 'node:os';
 import { formatDouble } from '../protocol/number-format.js';
 import { memoryOverhead } from './memory.js';
 import { scriptingOf } from '../engine/script-runner.js';
+import { HeapGuard } from '../engine/heap-guard.js';
 import { FERRITE_VERSION, REDIS_COMPAT_VERSION, type ServerState } from '../engine/server-context.js';
 import type { CommandContext, CommandSpec } from '../engine/types.js';
 
@@ -78,6 +79,7 @@ function memorySection(s: ServerState): Fields {
     ['total_system_memory', total], ['total_system_memory_human', bytesToHuman(total)],
     ...scriptingMemory(s),
     ['maxmemory', maxmemory], ['maxmemory_human', bytesToHuman(maxmemory)], ['maxmemory_policy', s.config.get('maxmemory-policy') ?? 'noeviction'],
+    ['heap_limit', HeapGuard.limit()], ['heap_limit_human', bytesToHuman(HeapGuard.limit())],
     ['allocator_frag_ratio', ratio(mem.heapTotal, mem.heapUsed)], ['allocator_frag_bytes', mem.heapTotal - mem.heapUsed],
     ['allocator_rss_ratio', ratio(mem.rss, mem.heapTotal)], ['allocator_rss_bytes', mem.rss - mem.heapTotal],
     ['rss_overhead_ratio', '1.00'], ['rss_overhead_bytes', 0],
@@ -134,7 +136,7 @@ function statsSection(s: ServerState): Fields {
     ['instantaneous_input_repl_kbps', '0.00'], ['instantaneous_output_repl_kbps', '0.00'], ['rejected_connections', st.rejectedConnections],
     ['sync_full', 0], ['sync_partial_ok', 0], ['sync_partial_err', 0], ['expired_keys', ks.expiredKeys], ['expired_stale_perc', '0.00'],
     ['expired_time_cap_reached_count', ks.expiredTimeCapReached], ['expire_cycle_cpu_milliseconds', 0], ['evicted_keys', ks.evictedKeys],
-    ['evicted_clients', 0], ['total_eviction_exceeded_time', exceeded.total], ['current_eviction_exceeded_time', exceeded.current],
+    ['evicted_clients', s.clientMemory.evicted], ['total_eviction_exceeded_time', exceeded.total], ['current_eviction_exceeded_time', exceeded.current],
     ['keyspace_hits', ks.hits], ['keyspace_misses', ks.misses], ...extra, ['latest_fork_usec', 0], ['total_forks', 0],
     ['migrate_cached_sockets', 0], ['slave_expires_tracked_keys', 0], ['active_defrag_hits', 0], ['active_defrag_misses', 0],
     ['active_defrag_key_hits', 0], ['active_defrag_key_misses', 0], ['total_active_defrag_time', 0], ['current_active_defrag_time', 0],

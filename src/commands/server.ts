@@ -31,6 +31,7 @@ function configResetStat(ctx: CommandContext): void {
   ks.hits = ks.misses = ks.expiredKeys = ks.evictedKeys = ks.expiredTimeCapReached = 0;
   s.slowlog.reset();
   s.memory.resetStats();
+  s.clientMemory.evicted = 0;
   s.peakMemory = s.usedMemory();
   ctx.reply.ok();
 }

@@ -144,14 +144,15 @@ export class Dispatcher {
       ctx.reply.simple('QUEUED');
       return 'done';
     }
-    if (server.pause.until > Date.now() && !client.isMaster) {
+    const now = Date.now();
+    if (server.pause.until > now && !client.isMaster) {
       if (server.pause.mode === 'all' || isWrite || hasFlag(target, 'may-replicate')) {
         client.paused = true;
         server.pausedClients.add(client);
         return 'paused';
       }
     }
-    this.server.keyspace.now = Date.now();
+    this.server.keyspace.now = now;
     const mark = client.writer.length;
     try {
       this.call(ctx, target, argv);

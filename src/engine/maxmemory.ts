@@ -5,6 +5,7 @@
 // noeviction) are commands that may grow memory refused with OOM.
 import type { Database } from '../structures/database.js';
 import { Evictor, type MaxmemoryPolicy } from '../structures/eviction.js';
+import { HeapGuard } from './heap-guard.js';
 import type { ServerState } from './server-context.js';
 
 /** 'running': over the limit but still evicting in the background, which Redis doesn't count as OOM. */
@@ -19,6 +20,8 @@ function evictionBudgetMs(tenacity: number): number {
 
 export class MemoryLimit {
   private readonly evictor: Evictor;
+  /** Without maxmemory, the heap limit still bounds what the process can hold. */
+  readonly heap: HeapGuard;
   private maxmemory = 0;
   private budgetMs = 0;
   private lazy = false;
@@ -30,6 +33,7 @@ export class MemoryLimit {
 
   constructor(private readonly state: ServerState) {
     this.evictor = new Evictor(state.databases, state.keyspace, (db, key) => this.propagateEviction(db, key));
+    this.heap = new HeapGuard(state.log, () => state.usedMemory());
     this.configure();
   }
 
@@ -62,9 +66,11 @@ export class MemoryLimit {
 
   /**
    * Makes room before something that may grow memory (a command, a memcached store): evicts if over
-   * maxmemory. False means nothing could be freed: reply OOM (SERVER_ERROR out of memory for memcached).
+   * maxmemory. False means nothing could be freed, or the process is near its heap limit: reply OOM
+   * (SERVER_ERROR out of memory for memcached).
    */
   ensureRoom(): boolean {
+    if (!this.heap.hasRoom()) return false;
     return this.maxmemory === 0 || this.performEvictions() !== 'fail';
   }
 

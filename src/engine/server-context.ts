@@ -10,6 +10,7 @@ import type { Client } from './client.js';
 import type { CommandTable } from './command-table.js';
 import { LatencyMonitor } from './latency-monitor.js';
 import { MemoryLimit } from './maxmemory.js';
+import { ClientMemory } from './client-memory.js';
 import { PubSubRegistry } from './pubsub-registry.js';
 import { SlowLog } from './slowlog.js';
 import { Tracking } from './tracking.js';
@@ -194,6 +195,8 @@ export class ServerState {
   readonly watches: WatchRegistry;
   /** maxmemory and eviction: memory.ensureRoom() before anything that may grow the dataset. */
   readonly memory: MemoryLimit;
+  /** Normal clients' query and output buffers: part of used_memory; maxmemory-clients. */
+  readonly clientMemory: ClientMemory;
   control: ServerControl | undefined;
   /** Subsystems that keep per-client state (pub/sub, WATCH) forget a client here. */
   readonly clientClosedHooks: ((client: Client) => void)[] = [];
@@ -216,6 +219,7 @@ export class ServerState {
     this.databases = Array.from({ length: n }, (_, i) => new Database(i, this.keyspace));
     this.slowlog = new SlowLog(config);
     this.watches = new WatchRegistry(this.databases, this.keyspace);
+    this.clientMemory = new ClientMemory(log);
     this.memory = new MemoryLimit(this);
   }
 
@@ -223,6 +227,7 @@ export class ServerState {
   usedMemory(): number {
     let total = 0;
     for (const db of this.databases) total += db.usedBytes + db.expiresCount * EXPIRE_OVERHEAD;
+    total += this.clientMemory.total;
     if (total > this.peakMemory) this.peakMemory = total;
     return total;
   }

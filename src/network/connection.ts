@@ -110,7 +110,7 @@ export class Connection implements ClientTransport {
     if (this.state.replyBarrier !== null && this.client.writer.length > 0 && this.state.replyBarrier.hold(this)) return;
     const bytes = this.client.writer.length;
     const out = this.client.writer.take();
-    if (out === undefined) return;
+    if (out === undefined) return this.state.clientMemory.track(this.client);
     this.state.stats.netOutputBytes += bytes;
     if (out.length === 1) this.write(out[0]);
     else {
@@ -121,6 +121,7 @@ export class Connection implements ClientTransport {
     }
     if (this.socket.writableLength > BACKPRESSURE_BYTES) this.socket.pause();
     enforceOutputLimit(this.client, this.state);
+    this.state.clientMemory.track(this.client);
   }
 
   private write(piece: Buffer | string): void {

@@ -5,28 +5,81 @@ import { Dict, type DictEntry } from './dict.js';
 import { LFU_INIT_VAL, lfuAccess } from './eviction.js';
 import { entryBytes, type RedisValue } from './values.js';
 
+/**
+ * `lru` is kept as a 32-bit ms clock from this epoch so it stays a small integer (an epoch-ms number
+ * would be a boxed double per key). Like Redis' 24-bit LRU clock it wraps: idle times read true up to
+ * 2^31 ms (24.8 days); Redis' wraps at 194 days but counts whole seconds, and eviction needs ms here.
+ */
+const LRU_EPOCH = Date.now();
+const LRU_MAX_IDLE = 0x7fffffff;
+
+function lruClock(ms: number): number {
+  return (ms - LRU_EPOCH) | 0;
+}
+
+/** Minutes of LFU_EPOCH: the packed LFU minute counts from here in 23 bits (16 years, then it wraps). */
+const LFU_EPOCH = Math.floor(LRU_EPOCH / 60000);
+
+function lfuWord(counter: number, minutes: number): number {
+  return (((minutes - LFU_EPOCH) & 0x7fffff) << 8) | counter;
+}
+
 export class KeyEntry implements DictEntry {
-  hash = 0;
-  next: KeyEntry | null = null;
   /** Absolute expiry in ms, 0 when the key is persistent. */
   expireAt = 0;
   /** Position in the database's volatile list, -1 when not volatile. */
   volatileIndex = -1;
-  /** Last access in ms (LRU) — OBJECT IDLETIME. */
-  lru: number;
-  /** Logarithmic access counter (LFU) — OBJECT FREQ. */
-  lfu = LFU_INIT_VAL;
-  /** Minutes-clock of the last LFU decrement. */
-  lfuTime: number;
+  private lruClock: number;
+  /** The LFU counter (low 8 bits) and the minute of its last decrement since LFU_EPOCH (above), as Redis packs them. */
+  private lfuWord: number;
   /** Bytes this key was last accounted at. */
   mem = 0;
   /** Id of the last snapshot that wrote this key (or saved its old value before a change): copy-on-write. */
   snapshotMark = 0;
   constructor(readonly key: string, public value: RedisValue, now: number) {
-    this.lru = now;
-    this.lfuTime = Math.floor(now / 60000);
+    this.lruClock = lruClock(now);
+    this.lfuWord = lfuWord(LFU_INIT_VAL, Math.floor(now / 60000));
+  }
+
+  /** Logarithmic access counter (LFU) — OBJECT FREQ. */
+  get lfu(): number {
+    return this.lfuWord & 0xff;
+  }
+
+  set lfu(counter: number) {
+    this.lfuWord = (this.lfuWord & ~0xff) | (counter & 0xff);
+  }
+
+  /** Minutes-clock of the last LFU decrement. */
+  get lfuTime(): number {
+    return (this.lfuWord >>> 8) + LFU_EPOCH;
+  }
+
+  set lfuTime(minutes: number) {
+    this.lfuWord = lfuWord(this.lfuWord & 0xff, minutes);
+  }
+
+  /** Last access in ms (LRU) — OBJECT IDLETIME. */
+  get lru(): number {
+    const now = Date.now();
+    return now - ((lruClock(now) - this.lruClock) | 0);
+  }
+
+  set lru(ms: number) {
+    const now = Date.now();
+    this.lruClock = lruClock(now - Math.min(LRU_MAX_IDLE, Math.max(0, now - ms)));
+  }
+
+  /** An access at `now` (the command clock): the hot path's cheaper form of `lru = now`. */
+  touchLru(now: number): void {
+    this.lruClock = lruClock(now);
   }
 }
+
+// V8 gives a field that once held a non-small number a mutable box in every object of the class, 0s
+// included. Storing a non-number once, before any key exists, makes `expireAt` a tagged field: a
+// persistent key's 0 is then free, and only volatile keys pay for their boxed expiry (16 bytes a key).
+(new KeyEntry('', 0, LRU_EPOCH) as { expireAt: unknown }).expireAt = null;
 
 export type ChangeKind = 'set' | 'modify' | 'delete' | 'expire' | 'evict' | 'flush';
 
@@ -74,7 +127,7 @@ export interface KeyspaceShared {
 }
 
 export class Database {
-  private dict = new Dict<KeyEntry>();
+  private dict = new Dict<KeyEntry>(0);
   private volatile: KeyEntry[] = [];
   /** Running estimate of the TTL of volatile keys, for INFO keyspace's avg_ttl (as Redis keeps it). */
   avgTtl = 0;
@@ -218,7 +271,7 @@ export class Database {
 
   flush(): number {
     const n = this.dict.size;
-    this.dict = new Dict<KeyEntry>();
+    this.dict = new Dict<KeyEntry>(0);
     this.volatile = [];
     this.usedBytes = 0;
     this.shared.hooks.flushed(this, 'flush');
@@ -337,7 +390,7 @@ export class Database {
   private touchAccess(e: KeyEntry): void {
     const now = this.shared.now;
     if (this.shared.lfuPolicy) lfuAccess(e, now, this.shared.lfuLogFactor, this.shared.lfuDecayTime);
-    e.lru = now;
+    e.touchLru(now);
   }
 
   private account(e: KeyEntry): void {

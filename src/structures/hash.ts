@@ -6,13 +6,11 @@ import { Dict, type DictEntry } from './dict.js';
 import { stringBytes } from './values.js';
 
 export class HashField implements DictEntry {
-  hash = 0;
-  next: HashField | null = null;
   constructor(readonly key: string, public value: string) {}
 }
 
-/** A HashField object (4 fields, boxed hash); its table slot is counted with the hash (values.ts). */
-const FIELD_OVERHEAD = 64;
+/** A HashField object (2 fields); its table slot is counted with the hash (values.ts). */
+const FIELD_OVERHEAD = 40;
 
 function fieldBytes(field: string, value: string): number {
   return FIELD_OVERHEAD + stringBytes(field.length) + stringBytes(value.length);

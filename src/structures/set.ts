@@ -6,13 +6,11 @@ import { Dict, type DictEntry } from './dict.js';
 import { stringBytes } from './values.js';
 
 export class SetMember implements DictEntry {
-  hash = 0;
-  next: SetMember | null = null;
   constructor(readonly key: string) {}
 }
 
-/** A SetMember object (3 fields, boxed hash); its table slot is counted with the set (values.ts). */
-const MEMBER_OVERHEAD = 56;
+/** A SetMember object (1 field); its table slot is counted with the set (values.ts). */
+const MEMBER_OVERHEAD = 32;
 const CANONICAL_INT = /^(0|-?[1-9][0-9]{0,18})$/;
 const INT64_MAX = '9223372036854775807';
 const INT64_MIN_MAGNITUDE = '9223372036854775808';

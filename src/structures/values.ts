@@ -19,26 +19,33 @@ export function stringOf(v: StringValue): string {
   return typeof v === 'number' ? String(v) : v;
 }
 
-// Memory accounting: the V8 heap a key really costs on Node 20 x64 (8-byte fields, no pointer
-// compression), measured as heapUsed after a full GC around loading each kind of value
-// (docs/decisions.md, "Memory accounting"). Collections keep their elements' bytes in `bytes`
-// (element object plus strings); the table indexing them is added here from their length.
+// Memory accounting: the memory a key really costs on Node 20 x64 (8-byte fields, no pointer
+// compression), measured as heapUsed + arrayBuffers (a Dict's index is in typed arrays, off the V8
+// heap) after a full GC around loading each kind of value (docs/decisions.md, "Memory accounting").
+// Collections keep their elements' bytes in `bytes` (element object plus strings); the table
+// indexing them is added here from their length.
 
-/** A KeyEntry (with its boxed `lru`; the hash is a small integer) plus its share of the keyspace's Map and buckets at 3/4 load. */
-export const KEY_OVERHEAD = 172;
+/** A KeyEntry (7 small-integer fields) plus its slot and share of the keyspace Dict's index. */
+export const KEY_OVERHEAD = 104;
 /** A TTL: the boxed `expireAt` and the key's slot in the database's volatile array. */
 export const EXPIRE_OVERHEAD = 26;
 /** An integer beyond V8's 32-bit small integers is a boxed HeapNumber. */
 const HEAP_NUMBER_BYTES = 16;
-/** Per capacity slot of a Dict: 3 words of entry and half a bucket in the Map's hash table, one bucket-array word. */
-const DICT_SLOT_BYTES = 36;
+/** A Dict searches this many entries linearly before it builds an index (dict.ts). */
+const DICT_LINEAR_MAX = 8;
+/** An indexed Dict's two typed arrays and their buffers. */
+const DICT_INDEX_BASE = 400;
+/** Per capacity slot of an indexed Dict: hash and chain link, and a bucket head (Int32Arrays). */
+const DICT_INDEX_SLOT_BYTES = 12;
+/** Per entry beyond the first page's initial 17 slots: a pointer, with the array's growth slack. */
+const DICT_SLOT_BYTES = 10;
 /** Per capacity slot of a list's ring buffer. */
 const LIST_SLOT_BYTES = 8;
-/** An empty collection: the value object, its Dict, Map and bucket array (and a sorted set's B+ tree). */
+/** An empty collection: the value object, its Dict with its first page (and a sorted set's B+ tree). */
 const LIST_BASE = 112;
-const HASH_BASE = 222;
-const SET_BASE = 232;
-const ZSET_BASE = 525;
+const HASH_BASE = 418;
+const SET_BASE = 427;
+const ZSET_BASE = 731;
 /** An empty stream: the value object, its B-tree, node array and group map. */
 const STREAM_BASE = 420;
 
@@ -52,16 +59,22 @@ function capacity(n: number, min: number): number {
   return n <= min ? min : 2 ** (32 - Math.clz32(n - 1));
 }
 
+/** What a Dict of n entries costs beyond an empty one: nothing while linear, then its index and pages. */
+function dictTableBytes(n: number): number {
+  if (n <= DICT_LINEAR_MAX) return 0;
+  return DICT_INDEX_BASE + DICT_INDEX_SLOT_BYTES * capacity(n, 4) + DICT_SLOT_BYTES * (n - DICT_LINEAR_MAX);
+}
+
 function containerBytes(v: CollectionValue): number {
   switch (v.type) {
     case 'list':
       return LIST_BASE + LIST_SLOT_BYTES * capacity(v.length, 8);
     case 'hash':
-      return HASH_BASE + DICT_SLOT_BYTES * capacity(v.length, 4);
+      return HASH_BASE + dictTableBytes(v.length);
     case 'set':
-      return SET_BASE + DICT_SLOT_BYTES * capacity(v.length, 4);
+      return SET_BASE + dictTableBytes(v.length);
     case 'zset':
-      return ZSET_BASE + DICT_SLOT_BYTES * capacity(v.length, 4);
+      return ZSET_BASE + dictTableBytes(v.length);
     case 'stream':
       return STREAM_BASE;
   }

@@ -7,13 +7,11 @@ import { ZSetIndex, type LexBound, type ScoreBound } from './zset-index.js';
 import { stringBytes } from './values.js';
 
 export class ZSetMember implements DictEntry {
-  hash = 0;
-  next: ZSetMember | null = null;
   constructor(readonly key: string, public score: number) {}
 }
 
-/** A ZSetMember (boxed hash and score) plus its B+ tree entry; its table slot is counted with the zset (values.ts). */
-const MEMBER_OVERHEAD = 143;
+/** A ZSetMember (key and boxed score) plus its B+ tree entry; its table slot is counted with the zset (values.ts). */
+const MEMBER_OVERHEAD = 120;
 
 function memberBytes(member: string): number {
   return MEMBER_OVERHEAD + stringBytes(member.length);
