@@ -145,6 +145,12 @@ export class FerriteServer implements ServerControl {
     try {
       await this.memcached.listen(host, port);
     } catch (e) {
+      // Several servers side by side with only --port: the default memcached port being taken is not fatal.
+      if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE' && !this.config.isExplicit('memcached-port')) {
+        this.log.warning(`Could not listen for memcached clients on ${host}:${port} (${(e as Error).message}); memcached front end disabled. Set memcached-port to choose another port, 0 to turn it off.`);
+        this.memcached = undefined;
+        return;
+      }
       await this.close();
       throw new Error(`Warning: Could not create memcached TCP listening socket ${host}:${port}: ${(e as Error).message}`);
     }
