@@ -15,6 +15,7 @@ import { Config } from './config.js';
 import { ServerLog } from './log.js';
 import { Connection } from './network/connection.js';
 import { MemcachedListener, linkMemcachedMemoryLimit } from './network/memcached-listener.js';
+import { Replication } from './replication/replication.js';
 
 export interface ListenAddress {
   host: string;
@@ -29,6 +30,7 @@ export class FerriteServer implements ServerControl {
   readonly table: CommandTable;
   readonly dispatcher: Dispatcher;
   readonly scripting: Scripting;
+  readonly replication: Replication;
   readonly connections = new Set<Connection>();
   /** The memcached front end, while memcached-port is not 0. */
   memcached: MemcachedListener | undefined;
@@ -49,6 +51,7 @@ export class FerriteServer implements ServerControl {
     this.table = new CommandTable(ALL_COMMANDS);
     this.dispatcher = new Dispatcher(this.state, this.table);
     this.scripting = new Scripting(this.state, this.dispatcher);
+    this.replication = new Replication(this.state, this.dispatcher, UNAVAILABLE_SNAPSHOTS, UNAVAILABLE_LOADER);
     this.wireKeyspace();
     this.wirePubSubAndWatches();
     this.wireConfig();
@@ -93,6 +96,9 @@ export class FerriteServer implements ServerControl {
     c.onChange('lfu-log-factor', (v) => void (ks.lfuLogFactor = Number(v)));
     c.onChange('lfu-decay-time', (v) => void (ks.lfuDecayTime = Number(v)));
     c.onChange('hz', () => this.startCron());
+    c.onChange('repl-backlog-size', (v) => void this.replication.backlog?.resize(Number(v)));
+    c.onChange('replica-serve-stale-data', () => this.replication.refreshStale());
+    for (const name of ['min-replicas-to-write', 'min-replicas-max-lag']) c.onChange(name, () => this.replication.refreshGoodReplicas());
   }
 
   /** maxmemory: evict before every command, and at once when CONFIG SET changes the limit. */
@@ -134,6 +140,7 @@ export class FerriteServer implements ServerControl {
     }
     await this.listenMemcached();
     this.startCron();
+    this.replication.start();
   }
 
   /** The memcached front end on memcached-port (0 turns it off), over database 0. */
@@ -255,6 +262,7 @@ export class FerriteServer implements ServerControl {
     this.closing ??= (async () => {
       if (this.cron !== undefined) clearInterval(this.cron);
       this.scripting.stop();
+      this.replication.stop();
       for (const conn of [...this.connections]) conn.close(true);
       await this.memcached?.close();
       await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));
@@ -272,3 +280,14 @@ export class FerriteServer implements ServerControl {
     );
   }
 }
+
+const UNAVAILABLE_SNAPSHOTS = {
+  streamSnapshot(): never {
+    throw new Error('RDB snapshots are not available');
+  },
+};
+const UNAVAILABLE_LOADER = {
+  loadReplicationPayload(_p: Buffer, done: (e: Error | undefined) => void): void {
+    done(new Error('RDB loading is not available'));
+  },
+};

@@ -11,6 +11,7 @@ import { keyCommands } from './keys.js';
 import { listCommands } from './lists.js';
 import { memoryCommand } from './memory.js';
 import { pubsubCommands } from './pubsub.js';
+import { replicationCommands } from './replication.js';
 import { scriptingCommands } from './scripting.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './sets.js';
@@ -37,4 +38,5 @@ export const ALL_COMMANDS: readonly (readonly CommandSpec[])[] = [
   setCommands,
   zsetCommands,
   sortCommands,
+  replicationCommands,
 ];

@@ -117,6 +117,7 @@ export class Dispatcher {
     if (this.memoryGuard !== undefined && server.busyError === null && !this.memoryGuard(client)) {
       if (hasFlag(target, 'denyoom') || (client.multi !== null && !MULTI_OOM_ALLOWED.has(spec.name))) return this.reject(ctx, E.OOM);
     }
+    if (isWrite && server.noReplicasError !== null && !client.isMaster) return this.reject(ctx, server.noReplicasError);
     if (isWrite && server.keyspace.isReplica && !client.isMaster && server.config.getBool('replica-read-only')) {
       return this.reject(ctx, E.READONLY);
     }
@@ -126,6 +127,7 @@ export class Dispatcher {
         `ERR Can't execute '${target.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
       );
     }
+    if (server.staleError !== null && !client.isMaster && !hasFlag(target, 'stale')) return this.reject(ctx, server.staleError);
     if (server.loading && !hasFlag(target, 'loading')) return this.reject(ctx, E.LOADING);
     if (server.busyError !== null && !hasFlag(target, 'allow-busy')) return this.reject(ctx, server.busyError);
     if (client.multi !== null && !MULTI_IMMEDIATE.has(spec.name)) {

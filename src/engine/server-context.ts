@@ -53,6 +53,12 @@ export class ServerStats {
   rejectedConnections = 0;
   totalErrorReplies = 0;
   unexpectedErrorReplies = 0;
+  /** Replication: full syncs served, partial resyncs accepted / refused, stream bytes in and out. */
+  syncFull = 0;
+  syncPartialOk = 0;
+  syncPartialErr = 0;
+  netReplInputBytes = 0;
+  netReplOutputBytes = 0;
   readonly errors = new Map<string, number>();
   readonly commands = new Map<string, CommandStat>();
   /** Ops per second, sampled like Redis' instantaneous_ops_per_sec. */
@@ -99,6 +105,11 @@ export class ServerStats {
     this.rejectedConnections = 0;
     this.totalErrorReplies = 0;
     this.unexpectedErrorReplies = 0;
+    this.syncFull = 0;
+    this.syncPartialOk = 0;
+    this.syncPartialErr = 0;
+    this.netReplInputBytes = 0;
+    this.netReplOutputBytes = 0;
     this.errors.clear();
     this.commands.clear();
     this.samples = [];
@@ -154,6 +165,10 @@ export class ServerState {
    * Nothing may change the dataset meanwhile (no eviction, active expiry or blocked-client wake-ups).
    */
   busyError: string | null = null;
+  /** MASTERDOWN while a replica with replica-serve-stale-data no has no link to its master. */
+  staleError: string | null = null;
+  /** NOREPLICAS while min-replicas-to-write is not met: writes are refused. */
+  noReplicasError: string | null = null;
   nextClientId = 1;
   /** Clients blocked on keys; owned by the Dispatcher, which re-runs their commands. */
   blocking!: BlockingRegistry;

@@ -139,6 +139,18 @@ export class Connection implements ClientTransport {
     }
   }
 
+  writeBytes(data: Buffer): boolean {
+    if (this.closed) return false;
+    this.flush();
+    this.state.stats.netOutputBytes += data.length;
+    return this.socket.write(data);
+  }
+
+  onceDrained(cb: () => void): void {
+    if (this.closed || this.socket.writableLength === 0) return void setImmediate(cb);
+    this.socket.once('drain', cb);
+  }
+
   outputBytes(): number {
     return this.socket.writableLength + this.client.writer.length;
   }
