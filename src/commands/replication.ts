@@ -14,7 +14,7 @@ function who(ctx: CommandContext): string {
 function replicaof(ctx: CommandContext, argv: string[]): void {
   const repl = replicationOf(ctx.server);
   if (repl.failover.state !== 'no-failover') return ctx.reply.error('ERR REPLICAOF not allowed while failing over.');
-  if (is(argv[1], 'no') && is(argv[2], 'one')) {
+  if (is(argv[1], 'NO') && is(argv[2], 'ONE')) {
     repl.promote(who(ctx));
     return ctx.reply.ok();
   }
@@ -49,8 +49,8 @@ function replconf(ctx: CommandContext, argv: string[]): void {
         break;
       case 'capa':
         // Capabilities this master doesn't know are ignored, as Redis does.
-        if (is(value, 'eof')) hello.capaEof = true;
-        else if (is(value, 'psync2')) hello.capaPsync2 = true;
+        if (is(value, 'EOF')) hello.capaEof = true;
+        else if (is(value, 'PSYNC2')) hello.capaPsync2 = true;
         break;
       case 'ack': {
         // Internal, from a replica: never answered.
@@ -77,7 +77,7 @@ function replconf(ctx: CommandContext, argv: string[]): void {
 function psync(ctx: CommandContext, argv: string[]): void {
   const offset = parseInteger(argv[2]);
   if (offset === undefined) return ctx.reply.error(E.NOT_INTEGER);
-  const failover = argv.length > 3 && is(argv[3], 'failover');
+  const failover = argv.length > 3 && is(argv[3], 'FAILOVER');
   const error = replicationOf(ctx.server).psync(ctx.client, argv[1], offset, false, failover);
   if (error !== undefined) ctx.reply.error(error);
 }
@@ -133,7 +133,7 @@ function role(ctx: CommandContext): void {
 
 function failover(ctx: CommandContext, argv: string[]): void {
   const repl = replicationOf(ctx.server);
-  if (argv.length === 2 && is(argv[1], 'abort')) {
+  if (argv.length === 2 && is(argv[1], 'ABORT')) {
     if (repl.failover.state === 'no-failover') return ctx.reply.error('ERR No failover in progress.');
     repl.failover.abort('Failover manually aborted');
     return ctx.reply.ok();
@@ -143,19 +143,19 @@ function failover(ctx: CommandContext, argv: string[]): void {
   let host: string | undefined;
   let port = 0;
   for (let j = 1; j < argv.length; j++) {
-    if (is(argv[j], 'timeout') && j + 1 < argv.length && timeoutMs === 0) {
+    if (is(argv[j], 'TIMEOUT') && j + 1 < argv.length && timeoutMs === 0) {
       const t = parseInteger(argv[j + 1]);
       if (t === undefined) return ctx.reply.error(E.NOT_INTEGER);
       if (t <= 0) return ctx.reply.error('ERR FAILOVER timeout must be greater than 0');
       timeoutMs = t;
       j++;
-    } else if (is(argv[j], 'to') && j + 2 < argv.length && host === undefined) {
+    } else if (is(argv[j], 'TO') && j + 2 < argv.length && host === undefined) {
       const p = parseInteger(argv[j + 2]);
       if (p === undefined) return ctx.reply.error(E.NOT_INTEGER);
       host = argv[j + 1];
       port = p;
       j += 2;
-    } else if (is(argv[j], 'force') && !force) {
+    } else if (is(argv[j], 'FORCE') && !force) {
       force = true;
     } else {
       return ctx.reply.error(E.SYNTAX);
