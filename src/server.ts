@@ -15,7 +15,9 @@ import { Config } from './config.js';
 import { ServerLog } from './log.js';
 import { Connection } from './network/connection.js';
 import { MemcachedListener, linkMemcachedMemoryLimit } from './network/memcached-listener.js';
+import { rdbLoader, rdbSnapshots } from './replication/rdb-transfer.js';
 import { Replication } from './replication/replication.js';
+import { attachSnapshots } from './persistence/snapshot.js';
 
 export interface ListenAddress {
   host: string;
@@ -51,8 +53,9 @@ export class FerriteServer implements ServerControl {
     this.table = new CommandTable(ALL_COMMANDS);
     this.dispatcher = new Dispatcher(this.state, this.table);
     this.scripting = new Scripting(this.state, this.dispatcher);
-    this.replication = new Replication(this.state, this.dispatcher, UNAVAILABLE_SNAPSHOTS, UNAVAILABLE_LOADER);
+    this.replication = new Replication(this.state, this.dispatcher, rdbSnapshots(this.state), rdbLoader(this.state));
     this.wireKeyspace();
+    attachSnapshots(this.state, this.events);
     this.wirePubSubAndWatches();
     this.wireConfig();
     this.wireMemory();
@@ -280,14 +283,3 @@ export class FerriteServer implements ServerControl {
     );
   }
 }
-
-const UNAVAILABLE_SNAPSHOTS = {
-  streamSnapshot(): never {
-    throw new Error('RDB snapshots are not available');
-  },
-};
-const UNAVAILABLE_LOADER = {
-  loadReplicationPayload(_p: Buffer, done: (e: Error | undefined) => void): void {
-    done(new Error('RDB loading is not available'));
-  },
-};

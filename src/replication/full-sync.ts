@@ -29,12 +29,14 @@ export interface SnapshotHandle {
 
 /** What the persistence layer does for a master: a point-in-time RDB snapshot, as a byte stream. */
 export interface SnapshotProvider {
+  /** True while another snapshot (a BGSAVE) runs: a full sync waits for it to end. */
+  busy(): boolean;
   /**
-   * Starts a point-in-time snapshot of every database in RDB format with the replication aux
-   * fields. `write` gets the bytes in order and returns false to pause until resume(); `done` is
-   * called once, with an error if the snapshot failed.
+   * Starts a point-in-time snapshot of every database in RDB format, the replication aux fields
+   * (our id and offset at this instant) included. `write` gets the bytes in order and returns false
+   * to pause until resume(); `done` is called once, with an error if the snapshot failed.
    */
-  streamSnapshot(aux: ReplicationAux, write: (chunk: Buffer) => boolean, done: (error: Error | undefined) => void): SnapshotHandle;
+  streamSnapshot(write: (chunk: Buffer) => boolean, done: (error: Error | undefined) => void): SnapshotHandle;
 }
 
 interface Transfer {
@@ -104,7 +106,7 @@ export class FullSync {
       }
       return;
     }
-    if (this.waiting.size === 0) return;
+    if (this.waiting.size === 0 || this.repl.snapshots.busy()) return;
     const links = [...this.waiting];
     const diskless = config.getBool('repl-diskless-sync') && links.every((l) => l.hello.capaEof);
     if (diskless) {
@@ -145,15 +147,13 @@ export class FullSync {
     }
     const targetNames = links.map((l) => `${l.ip}:${l.port}`).join(', ');
     server.log.notice(`Starting BGSAVE for SYNC with target: ${diskless ? `replicas sockets (${targetNames})` : 'disk'}`);
-    const aux: ReplicationAux = { replid: repl.replid, offset, streamDb: -1 };
     if (diskless) {
-      t.handle = repl.snapshots.streamSnapshot(aux, (chunk) => this.toSockets(t, chunk), (error) => this.disklessDone(t, error));
+      t.handle = repl.snapshots.streamSnapshot((chunk) => this.toSockets(t, chunk), (error) => this.disklessDone(t, error));
       return;
     }
     t.fileStream = createWriteStream(t.file);
     t.fileStream.on('error', (e) => this.failTransfer(t, `Write error saving DB on disk: ${e.message}`));
     t.handle = repl.snapshots.streamSnapshot(
-      aux,
       (chunk) => {
         t.bytes += chunk.length;
         const ok = t.fileStream!.write(chunk);

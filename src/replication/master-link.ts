@@ -18,10 +18,10 @@ export type LinkState = 'connect' | 'connecting' | 'handshake' | 'transfer' | 'c
 /** What the persistence layer does for a replica: load a master's RDB payload, whole or not at all. */
 export interface DatasetLoader {
   /**
-   * Parses a complete RDB payload into databases beside the live ones, in slices, and swaps them in
-   * only if all of it loaded; calls back with undefined on success or the error (dataset untouched).
+   * Parses a complete RDB payload into databases beside the live ones, in slices; calls back with
+   * the error (nothing loaded), or with `commit`, which swaps the loaded databases in.
    */
-  loadReplicationPayload(payload: Buffer, done: (error: Error | undefined) => void): void;
+  loadReplicationPayload(payload: Buffer, done: (error: Error | undefined, commit: () => void) => void): void;
 }
 
 type Phase = 'lines' | 'bulk-header' | 'payload' | 'loading' | 'stream';
@@ -321,13 +321,16 @@ export class MasterLink {
     repl.server.loading = true;
     this.log.notice('MASTER <-> REPLICA sync: Loading DB in memory');
     const socket = this.socket;
-    this.loader.loadReplicationPayload(payload, (error) => {
+    this.loader.loadReplicationPayload(payload, (error, commit) => {
       repl.server.loading = false;
+      // The link went away while loading: the payload's history is not ours to adopt.
       if (this.socket !== socket || this.closed) return;
       if (error !== undefined) {
         this.fail(`Failed trying to load the MASTER synchronization DB from socket: ${error.message}`);
         return;
       }
+      this.log.notice('MASTER <-> REPLICA sync: Flushing old data');
+      commit();
       // The new history: our sub-replicas must sync again from it.
       repl.disconnectReplicas();
       repl.replid = this.pendingReplid;

@@ -9,9 +9,10 @@ import type { Dispatcher } from '../engine/dispatch.js';
 import type { ServerState } from '../engine/server-context.js';
 import { ReplBacklog } from './backlog.js';
 import { Failover } from './failover.js';
-import { FullSync, type SnapshotProvider } from './full-sync.js';
+import { FullSync, type ReplicationAux, type SnapshotProvider } from './full-sync.js';
 import { MasterLink, type DatasetLoader } from './master-link.js';
 import { newHello, ReplicaLink, type ReplicaHello } from './replica-link.js';
+import { registerReplicationAux } from './rdb-transfer.js';
 import { replicationInfoFields } from './replication-info.js';
 import { encodeCommand, encodeSelect } from './stream-encoding.js';
 import { WaitRegistry } from './wait.js';
@@ -25,6 +26,8 @@ export function randomReplid(): string {
 }
 
 const attached = new WeakMap<ServerState, Replication>();
+
+registerReplicationAux((state) => attached.get(state)?.saveInfo());
 
 export function replicationOf(server: ServerState): Replication {
   const r = attached.get(server);
@@ -94,6 +97,14 @@ export class Replication {
 
   get isReplica(): boolean {
     return this.master !== null;
+  }
+
+  /** Redis' rdbPopulateSaveInfo: the history an RDB we write now should carry, if there is one. */
+  saveInfo(): ReplicationAux | undefined {
+    const link = this.master;
+    if (link === null) return this.backlog === null ? undefined : { replid: this.replid, offset: this.masterReplOffset, streamDb: this.streamDb };
+    if (link.client === null && link.cachedReplid === '?') return undefined;
+    return { replid: this.replid, offset: this.masterReplOffset, streamDb: link.client?.dbIndex ?? 0 };
   }
 
   // ---- the stream -------------------------------------------------------------------------

@@ -1,0 +1,108 @@
+// Replication's use of the persistence layer: the master's full sync is the forkless snapshot
+// writer streaming to replicas (or a file), and the replica loads its master's payload with the
+// incremental loader into fresh databases, swapped in only when all of it loaded. Every RDB we write
+// carries the replication id and offset (aux fields repl-id, repl-offset, repl-stream-db), as
+// Redis' rdbPopulateSaveInfo, so a restarted node can continue its history with PSYNC.
+import type { ServerState } from '../engine/server-context.js';
+import { commitLoad, loadRdb } from '../persistence/rdb-loader.js';
+import { RdbOpcode } from '../persistence/rdb-format.js';
+import type { RdbEncoder } from '../persistence/rdb-encoder.js';
+import { registerSnapshotSection, runningSnapshot, startSnapshot } from '../persistence/snapshot.js';
+import type { DecodeContext } from '../persistence/value-codec.js';
+import type { ReplicationAux, SnapshotHandle, SnapshotProvider } from './full-sync.js';
+import type { DatasetLoader } from './master-link.js';
+
+/** The aux fields of our replication history; undefined when there is none worth keeping. */
+export type AuxSource = (state: ServerState) => ReplicationAux | undefined;
+
+let auxSource: AuxSource | undefined;
+
+/** Every snapshot (BGSAVE, SAVE, SHUTDOWN, full sync) writes the replication aux fields after Redis' own. */
+export function registerReplicationAux(source: AuxSource): void {
+  if (auxSource === undefined) registerSnapshotSection(writeReplicationAux);
+  auxSource = source;
+}
+
+function writeReplicationAux(enc: RdbEncoder, state: ServerState): void {
+  const aux = auxSource?.(state);
+  if (aux === undefined) return;
+  for (const [name, value] of [
+    ['repl-stream-db', String(Math.max(0, aux.streamDb))],
+    ['repl-id', aux.replid],
+    ['repl-offset', String(aux.offset)],
+  ]) {
+    enc.byte(RdbOpcode.AUX);
+    enc.string(name);
+    enc.string(value);
+  }
+}
+
+export function decodeContextOf(state: ServerState): DecodeContext {
+  const c = state.config;
+  return {
+    hash: { maxListpackEntries: c.getNumber('hash-max-listpack-entries'), maxListpackValue: c.getNumber('hash-max-listpack-value') },
+    set: { maxIntsetEntries: c.getNumber('set-max-intset-entries') },
+    zset: { maxListpackEntries: c.getNumber('zset-max-listpack-entries'), maxListpackValue: c.getNumber('zset-max-listpack-value') },
+  };
+}
+
+/** A snapshot streamed to a callback with a pause/resume protocol, over the persistence layer's sink. */
+export function rdbSnapshots(state: ServerState): SnapshotProvider {
+  return {
+    busy: () => runningSnapshot(state) !== undefined,
+    streamSnapshot(write, done): SnapshotHandle {
+      let drain: (() => void) | undefined;
+      const sink = {
+        write: (chunk: Buffer) => write(chunk),
+        once(_event: 'drain', cb: () => void) {
+          drain = cb;
+        },
+      };
+      const config = state.config;
+      const handle = startSnapshot(state, sink, { compress: config.getBool('rdbcompression'), checksum: config.getBool('rdbchecksum') });
+      let aborted = false;
+      handle.done.then(
+        () => {
+          if (!aborted) done(undefined);
+        },
+        (e: Error) => {
+          if (!aborted) done(e);
+        },
+      );
+      return {
+        resume() {
+          const cb = drain;
+          drain = undefined;
+          cb?.();
+        },
+        abort() {
+          aborted = true;
+          handle.abort(new Error('replication transfer aborted'));
+        },
+      };
+    },
+  };
+}
+
+/** Loads a master's payload whole or not at all; keys past their TTL are kept (the master sends the DELs). */
+export function rdbLoader(state: ServerState): DatasetLoader {
+  return {
+    loadReplicationPayload(payload, done): void {
+      loadRdb(payload, {
+        decode: decodeContextOf(state),
+        databases: state.databases.length,
+        keepExpired: true,
+        verifyChecksum: state.config.getBool('rdbchecksum'),
+        totalBytes: payload.length,
+        onProgress: (p) => state.log.verbose(`MASTER <-> REPLICA sync: loaded ${p.keysLoaded} keys, ${p.bytesLoaded} of ${p.totalBytes} bytes`),
+      }).then(
+        (loaded) =>
+          done(undefined, () => {
+            commitLoad(state, loaded);
+            state.log.notice(`MASTER <-> REPLICA sync: loaded ${loaded.keys} keys (${loaded.bytes} bytes)`);
+          }),
+        (e: Error) => done(e, () => undefined),
+      );
+    },
+  };
+}
