@@ -67,6 +67,10 @@ function replconf(ctx: CommandContext, argv: string[]): void {
         hello.rdbOnly = v === 1;
         break;
       }
+      case 'rdb-filter-only':
+        // redis-cli --rdb sends it empty (no filter); the functions-only payload is not offered.
+        for (const filter of value.split(' ').filter((f) => f !== '')) return ctx.reply.error(`ERR Unsupported rdb-filter-only option: ${filter}`);
+        break;
       default:
         return ctx.reply.error(`ERR Unrecognized REPLCONF option: ${argv[j]}`);
     }

@@ -74,6 +74,8 @@ export class MasterLink {
     this.phase = 'lines';
     this.lineBuf = Buffer.alloc(0);
     this.replyHandlers = [];
+    // Bytes of a command cut by the lost link are not ours: the master resends from our offset.
+    this.parser = new StreamParser(this.repl.server.config.getNumber('proto-max-bulk-len'));
     this.lastIo = Date.now();
     const socket = connect({ host: this.host, port: this.port });
     this.socket = socket;

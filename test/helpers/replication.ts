@@ -203,6 +203,16 @@ export async function writeMixed(c: Redis, prefix: string, n: number): Promise<v
   await p.exec();
 }
 
+/** n string keys of `size` bytes, as DEBUG POPULATE (which Ferrite doesn't have). */
+export async function populate(c: Redis, n: number, prefix: string, size: number): Promise<void> {
+  const value = 'p'.repeat(size);
+  for (let i = 0; i < n; i += 1000) {
+    const p = c.pipeline();
+    for (let j = i; j < Math.min(n, i + 1000); j++) p.set(`${prefix}:${j}`, value);
+    await p.exec();
+  }
+}
+
 /** A TCP proxy between a replica and its master that the test can cut. */
 export interface Proxy {
   port: number;
@@ -214,6 +224,8 @@ export interface Proxy {
   refusing: boolean;
   /** Cuts a connection once this many bytes came from upstream on it (0 = never). */
   cutAfterBytes: number;
+  /** Stops (true) or resumes reading from the upstream side: a replica that does not read. */
+  stall(on: boolean): void;
   close(): void;
 }
 
@@ -222,10 +234,12 @@ const proxies = new Set<Proxy>();
 export async function startProxy(targetPort: number): Promise<Proxy> {
   const pairs = new Set<[Socket, Socket]>();
   let downstreamBytes = 0;
+  let stalled = false;
   const server: Server = createServer((down) => {
     if (proxy.refusing) return void down.destroy();
     const up = createConnection({ port: targetPort, host: '127.0.0.1' });
     const pair: [Socket, Socket] = [down, up];
+    if (stalled) up.pause();
     pairs.add(pair);
     let fromUp = 0;
     const end = (): void => {
@@ -258,6 +272,11 @@ export async function startProxy(targetPort: number): Promise<Proxy> {
     },
     refusing: false,
     cutAfterBytes: 0,
+    stall(on: boolean) {
+      stalled = on;
+      for (const [, up] of pairs) if (on) up.pause();
+      else up.resume();
+    },
     cut() {
       for (const [a, b] of [...pairs]) {
         a.destroy();
