@@ -17,6 +17,7 @@ import { Connection } from './network/connection.js';
 import { MemcachedListener, linkMemcachedMemoryLimit } from './network/memcached-listener.js';
 import { rdbLoader, rdbSnapshots } from './replication/rdb-transfer.js';
 import { Replication } from './replication/replication.js';
+import { attachRdbPersistence, type RdbPersistence } from './persistence/rdb-persistence.js';
 import { attachSnapshots } from './persistence/snapshot.js';
 
 export interface ListenAddress {
@@ -36,6 +37,7 @@ export class FerriteServer implements ServerControl {
   readonly connections = new Set<Connection>();
   /** The memcached front end, while memcached-port is not 0. */
   memcached: MemcachedListener | undefined;
+  readonly rdb: RdbPersistence;
   private listeners: NetServer[] = [];
   private cron: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
@@ -56,6 +58,8 @@ export class FerriteServer implements ServerControl {
     this.replication = new Replication(this.state, this.dispatcher, rdbSnapshots(this.state), rdbLoader(this.state));
     this.wireKeyspace();
     attachSnapshots(this.state, this.events);
+    this.rdb = attachRdbPersistence(this.state);
+    for (const name of ['save', 'stop-writes-on-bgsave-error']) this.config.onChange(name, () => this.rdb.refreshWriteDenial());
     this.wirePubSubAndWatches();
     this.wireConfig();
     this.wireMemory();
@@ -143,6 +147,18 @@ export class FerriteServer implements ServerControl {
     }
     await this.listenMemcached();
     this.startCron();
+    await this.loadData();
+  }
+
+  /** Loads dump.rdb on start (clients get LOADING meanwhile); a bad file stops the start-up. */
+  private async loadData(): Promise<void> {
+    try {
+      const aux = await this.rdb.loadOnStart();
+      if (aux !== undefined) this.replication.restoreFromRdb(aux);
+    } catch (e) {
+      await this.close();
+      throw e;
+    }
     this.replication.start();
   }
 
@@ -235,6 +251,7 @@ export class FerriteServer implements ServerControl {
     }
     state.stats.sampleOps(now);
     state.usedMemory();
+    this.rdb.cron(now);
     const timeout = state.config.getNumber('timeout');
     if (timeout > 0) {
       for (const conn of this.connections) {
@@ -252,7 +269,8 @@ export class FerriteServer implements ServerControl {
   shutdown(options: { save?: boolean; now?: boolean; force?: boolean }): string | undefined {
     if (this.state.busyError !== null && options.save !== false) return this.state.busyError;
     this.log.warning('User requested shutdown...');
-    // SAVE/NOSAVE/NOW/FORCE only matter once there is persistence to save to.
+    const err = this.rdb.prepareShutdown(options);
+    if (err !== undefined) return err;
     this.log.warning('Ferrite is now ready to exit, bye bye...');
     setImmediate(() => {
       void this.close().then(() => this.onShutdown?.());
@@ -264,6 +282,7 @@ export class FerriteServer implements ServerControl {
   close(): Promise<void> {
     this.closing ??= (async () => {
       if (this.cron !== undefined) clearInterval(this.cron);
+      this.rdb.killBackground('server closing');
       this.scripting.stop();
       this.replication.stop();
       for (const conn of [...this.connections]) conn.close(true);

@@ -42,6 +42,32 @@ test('kill -9 of the replica, then of the master: the replica converges after ea
   assert.is(await replica.client().get('fresh'), 'master');
 });
 
+test('restarts with persistence continue the history: a crashed replica and a restarted master resync partially', async () => {
+  const master = await startNode('ferrite', ['--save', '3600 1']);
+  const m = master.client();
+  await writeMixed(m, 'p', 100);
+  const replica = await startNode('ferrite', ['--save', '3600 1', '--replicaof', '127.0.0.1', String(master.port)]);
+  await converged(master, replica);
+  // The replica kept its master's payload as dump.rdb: after kill -9 it continues from that offset.
+  await eventually('the replica dump file', async () => (existsSync(join(replica.dir, 'dump.rdb')) ? true : undefined));
+  await replica.kill();
+  await writeMixed(m, 'q', 20);
+  await replica.restart();
+  await converged(master, replica);
+  assert.is(Number(infoField(await m.info('stats'), 'sync_full')), 1);
+  assert.is(Number(infoField(await m.info('stats'), 'sync_partial_ok')), 1);
+  assert.match(replica.log(), /Restored replication ID .* from the RDB/);
+  // A master that saved on shutdown continues under its secondary id: the replica doesn't resync fully.
+  await m.shutdown('SAVE').catch(() => undefined);
+  await eventually('the master to exit', async () => (master.process.exitCode !== null ? true : undefined));
+  await master.restart();
+  const m2 = master.client();
+  await m2.set('after-restart', '1');
+  await converged(master, replica);
+  assert.is(Number(infoField(await m2.info('stats'), 'sync_full')), 0);
+  assert.is(Number(infoField(await m2.info('stats'), 'sync_partial_ok')), 1);
+});
+
 test('the link cut in the middle of a full sync: the replica retries and loads the whole dataset', async () => {
   const master = await startNode('ferrite');
   const m = master.client();

@@ -10,6 +10,7 @@ import { infoCommand } from './info.js';
 import { keyCommands } from './keys.js';
 import { listCommands } from './lists.js';
 import { memoryCommand } from './memory.js';
+import { persistenceCommands } from './persistence.js';
 import { pubsubCommands } from './pubsub.js';
 import { replicationCommands } from './replication.js';
 import { scriptingCommands } from './scripting.js';
@@ -39,4 +40,5 @@ export const ALL_COMMANDS: readonly (readonly CommandSpec[])[] = [
   zsetCommands,
   sortCommands,
   replicationCommands,
+  persistenceCommands,
 ];

@@ -169,6 +169,8 @@ export class ServerState {
   staleError: string | null = null;
   /** NOREPLICAS while min-replicas-to-write is not met: writes are refused. */
   noReplicasError: string | null = null;
+  /** Set while writes must be refused because persisting failed (MISCONF after a failed save or AOF write). */
+  writeDenied: string | null = null;
   nextClientId = 1;
   /** Clients blocked on keys; owned by the Dispatcher, which re-runs their commands. */
   blocking!: BlockingRegistry;

@@ -34,16 +34,16 @@ export function verifyDumpPayload(p: Buffer, skipChecksum = false): boolean {
 }
 
 /** The value in a payload, or the error line RESTORE replies with. */
-export function parseDumpPayload(p: Buffer, ctx: DecodeContext): RedisValue | string {
-  if (!verifyDumpPayload(p)) return DUMP_VERSION_OR_CHECKSUM;
+export function parseDumpPayload(p: Buffer, ctx: DecodeContext): { value: RedisValue } | { error: string } {
+  if (!verifyDumpPayload(p)) return { error: DUMP_VERSION_OR_CHECKSUM };
   const r = new RdbReader(p, p.length - 10);
   try {
     const v = readValue(r, r.u8(), ctx);
     // Trailing bytes before the footer mean the payload is not what its type says.
-    if (v === undefined || r.pos !== r.end) return DUMP_BAD_FORMAT;
-    return v;
+    if (v === undefined || r.pos !== r.end) return { error: DUMP_BAD_FORMAT };
+    return { value: v };
   } catch (e) {
-    if (e instanceof RdbCorrupt || e instanceof RdbTruncated) return DUMP_BAD_FORMAT;
+    if (e instanceof RdbCorrupt || e instanceof RdbTruncated) return { error: DUMP_BAD_FORMAT };
     throw e;
   }
 }

@@ -1,7 +1,7 @@
 // RDB files on disk: written to a temp name in the target's directory, fsynced, renamed over the
 // real name and the directory fsynced, so a crash leaves either the old file or the new one, never
 // half a file under the real name. Read back as a stream of chunks for the incremental loader.
-import { closeSync, createReadStream, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync, close, fsync, open, rename, write } from 'node:fs';
+import { closeSync, createReadStream, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync, close, fsync, rename, write } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { ServerState } from '../engine/server-context.js';
@@ -83,16 +83,22 @@ export interface BackgroundSave {
   abort(reason?: Error): void;
 }
 
-function openAsync(path: string): Promise<number> {
-  return new Promise((res, rej) => open(path, 'w', (err, fd) => (err !== null ? rej(err) : res(fd))));
-}
-
-/** BGSAVE: a point-in-time snapshot written in slices to a temp file, then fsync + rename. */
-export async function saveRdbFileInBackground(state: ServerState, path: string, opts: SnapshotOptions, tag: string): Promise<BackgroundSave> {
+/**
+ * BGSAVE: a point-in-time snapshot (taken now) written in slices to a temp file, then fsync +
+ * rename. Throws at once when the temp file can't be created (unwritable dir) or a snapshot runs.
+ */
+export function saveRdbFileInBackground(state: ServerState, path: string, opts: SnapshotOptions, tag: string): BackgroundSave {
   const tmp = tempPathFor(path, tag);
-  const fd = await openAsync(tmp);
+  const fd = openSync(tmp, 'w');
+  let snapshot: SnapshotHandle;
   const sink = new FileSink(fd);
-  const snapshot = startSnapshot(state, sink, opts);
+  try {
+    snapshot = startSnapshot(state, sink, opts);
+  } catch (e) {
+    closeSync(fd);
+    unlinkSync(tmp);
+    throw e;
+  }
   let sinkError: Error | undefined;
   let closed = false;
   const closeFd = (): Promise<void> =>

@@ -29,6 +29,7 @@ export interface LoadProgress {
   bytesLoaded: number;
   totalBytes: number;
   keysLoaded: number;
+  keysExpired: number;
   startedAt: number;
 }
 
@@ -55,6 +56,8 @@ export interface LoadedRdb {
   /** Fresh databases by index (empty ones included), not yet visible to clients. */
   readonly databases: Database[];
   readonly keys: number;
+  /** Keys dropped because their TTL had passed (a master's load). */
+  readonly expiredSkipped: number;
   /** Bytes read (the RDB itself). */
   readonly bytes: number;
   /** Bytes the source delivered beyond the RDB's end (a replication stream after the payload). */
@@ -155,7 +158,7 @@ class RdbParse {
       lfuPolicy: false,
     };
     this.databases = Array.from({ length: opts.databases }, (_, i) => new Database(i, this.shared));
-    this.progress = { bytesLoaded: 0, totalBytes: opts.totalBytes ?? 0, keysLoaded: 0, startedAt: Date.now() };
+    this.progress = { bytesLoaded: 0, totalBytes: opts.totalBytes ?? 0, keysLoaded: 0, keysExpired: 0, startedAt: Date.now() };
     const self = this;
     this.session = {
       get version() {
@@ -218,6 +221,7 @@ class RdbParse {
       aux: this.aux,
       databases: this.databases,
       keys: this.progress.keysLoaded,
+      expiredSkipped: this.progress.keysExpired,
       bytes: input.base,
       rest: Buffer.from(input.buf),
       commits: this.commits,
@@ -294,7 +298,10 @@ class RdbParse {
     // Redis skips an empty collection (an old bug could write them) with a warning.
     if (value === undefined) return;
     if (db.storedEntry(key) !== undefined) throw new RdbCorrupt(`RDB has duplicated key '${key}' in DB ${db.id}`);
-    if (at !== 0 && at <= this.shared.now && this.opts.keepExpired !== true) return;
+    if (at !== 0 && at <= this.shared.now && this.opts.keepExpired !== true) {
+      this.progress.keysExpired++;
+      return;
+    }
     db.restore(key, value, at);
     const e = db.storedEntry(key)!;
     if (idle >= 0) e.lru = this.shared.now - idle * 1000;

@@ -33,6 +33,11 @@ export interface SnapshotOptions {
   sliceMs?: number;
   /** Bytes gathered before they are handed to the sink. */
   chunkBytes?: number;
+  /**
+   * rdb-key-save-delay: microseconds to spend per key, for tests that need a slow save. The walk
+   * yields instead of sleeping, so clients are served meanwhile.
+   */
+  keyDelayUs?: number;
 }
 
 export interface SnapshotProgress {
@@ -134,6 +139,8 @@ class RunningSnapshot implements SnapshotHandle {
   private readonly accessData: 'lru' | 'lfu' | 'none';
   private readonly sliceMs: number;
   private readonly chunkBytes: number;
+  /** Microseconds of rdb-key-save-delay owed since the last pause. */
+  private owedDelayUs = 0;
 
   constructor(
     private readonly state: ServerState,
@@ -258,12 +265,21 @@ class RunningSnapshot implements SnapshotHandle {
       if (skipExpired && e.expireAt !== 0 && e.expireAt <= now) continue;
       writeKey(this.enc, e, this.accessData, now);
       this.progress.keysWritten++;
+      if (this.opts.keyDelayUs !== undefined && this.opts.keyDelayUs > 0) {
+        this.owedDelayUs += this.opts.keyDelayUs;
+        if (this.owedDelayUs >= 1000) return true;
+      }
       if ((++n & 31) === 0 && (Date.now() >= deadline || this.enc.length >= this.chunkBytes)) return true;
     }
   }
 
   /** Hands what was encoded to the sink, then yields (until 'drain' when the sink is full). */
   private async flush(): Promise<void> {
+    if (this.owedDelayUs >= 1000) {
+      const ms = Math.floor(this.owedDelayUs / 1000);
+      this.owedDelayUs -= ms * 1000;
+      await new Promise<void>((r) => setTimeout(r, ms));
+    }
     if (this.enc.length > 0) {
       const chunk = this.enc.take();
       this.crc.update(chunk);

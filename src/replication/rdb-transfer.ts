@@ -3,12 +3,14 @@
 // incremental loader into fresh databases, swapped in only when all of it loaded. Every RDB we write
 // carries the replication id and offset (aux fields repl-id, repl-offset, repl-stream-db), as
 // Redis' rdbPopulateSaveInfo, so a restarted node can continue its history with PSYNC.
+import { rename, unlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { ServerState } from '../engine/server-context.js';
 import { commitLoad, loadRdb } from '../persistence/rdb-loader.js';
 import { RdbOpcode } from '../persistence/rdb-format.js';
 import type { RdbEncoder } from '../persistence/rdb-encoder.js';
 import { registerSnapshotSection, runningSnapshot, startSnapshot } from '../persistence/snapshot.js';
-import type { DecodeContext } from '../persistence/value-codec.js';
+import { decodeContextFrom } from '../persistence/value-codec.js';
 import type { ReplicationAux, SnapshotHandle, SnapshotProvider } from './full-sync.js';
 import type { DatasetLoader } from './master-link.js';
 
@@ -37,13 +39,22 @@ function writeReplicationAux(enc: RdbEncoder, state: ServerState): void {
   }
 }
 
-export function decodeContextOf(state: ServerState): DecodeContext {
-  const c = state.config;
-  return {
-    hash: { maxListpackEntries: c.getNumber('hash-max-listpack-entries'), maxListpackValue: c.getNumber('hash-max-listpack-value') },
-    set: { maxIntsetEntries: c.getNumber('set-max-intset-entries') },
-    zset: { maxListpackEntries: c.getNumber('zset-max-listpack-entries'), maxListpackValue: c.getNumber('zset-max-listpack-value') },
-  };
+/**
+ * A replica with save points keeps its master's payload as its dump file (temp name, rename), as a
+ * disk-loading Redis replica does: restarted, even after a crash, it loads it and continues from the
+ * offset the payload carries. Without persistence there is no file to keep.
+ */
+function keepPayloadAsDump(state: ServerState, payload: Buffer): void {
+  const config = state.config;
+  if ((config.get('save') ?? '') === '' || config.get('repl-diskless-load') !== 'disabled') return;
+  const path = join(config.get('dir') ?? '.', config.get('dbfilename') ?? 'dump.rdb');
+  const temp = join(dirname(path), `temp-${process.pid}-${Date.now()}.rdb`);
+  writeFile(temp, payload)
+    .then(() => rename(temp, path))
+    .catch((e: Error) => {
+      state.log.warning(`Unable to keep the master's payload as ${path}: ${e.message}`);
+      return unlink(temp).catch(() => undefined);
+    });
 }
 
 /** A snapshot streamed to a callback with a pause/resume protocol, over the persistence layer's sink. */
@@ -89,7 +100,7 @@ export function rdbLoader(state: ServerState): DatasetLoader {
   return {
     loadReplicationPayload(payload, done): void {
       loadRdb(payload, {
-        decode: decodeContextOf(state),
+        decode: decodeContextFrom(state.config),
         databases: state.databases.length,
         keepExpired: true,
         verifyChecksum: state.config.getBool('rdbchecksum'),
@@ -100,6 +111,7 @@ export function rdbLoader(state: ServerState): DatasetLoader {
           done(undefined, () => {
             commitLoad(state, loaded);
             state.log.notice(`MASTER <-> REPLICA sync: loaded ${loaded.keys} keys (${loaded.bytes} bytes)`);
+            keepPayloadAsDump(state, payload);
           }),
         (e: Error) => done(e, () => undefined),
       );

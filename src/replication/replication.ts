@@ -69,12 +69,37 @@ export class Replication {
     readonly loader: DatasetLoader,
   ) {
     attached.set(server, this);
+    // Known before any load: a replica's RDB keeps keys past their TTL (its master sends the DELs).
+    if ((server.config.get('replicaof') ?? '') !== '') server.keyspace.isReplica = true;
     this.fullSync = new FullSync(this);
     this.waits = new WaitRegistry(this);
     this.failover = new Failover(this);
     server.sinks.push((db, argv) => this.propagate(db, argv));
     server.clientClosedHooks.push((c) => this.clientClosed(c));
     server.infoProviders.set('replication', () => replicationInfoFields(this));
+  }
+
+  /**
+   * The replication facts of the RDB loaded at start-up (Redis' loadDataFromDisk): a replica takes
+   * them as its cached master and asks to continue from there; a master keeps them as its secondary
+   * id, so replicas that were in sync with it when it saved can continue too.
+   */
+  restoreFromRdb(aux: Map<string, string>): void {
+    const replid = aux.get('repl-id');
+    const offset = Number(aux.get('repl-offset'));
+    if (replid === undefined || !/^[0-9a-f]{40}$/.test(replid) || !Number.isSafeInteger(offset) || offset < 0) return;
+    if ((this.server.config.get('replicaof') ?? '') !== '') {
+      this.replid = replid;
+      this.masterReplOffset = offset;
+      this.restoredHistory = true;
+      this.server.log.notice(`Restored replication ID ${replid} and offset ${offset} from the RDB: will try a partial resynchronization.`);
+      return;
+    }
+    this.replid2 = replid;
+    this.secondReplOffset = offset + 1;
+    this.masterReplOffset = offset;
+    this.createBacklog();
+    this.noReplicasSince = Date.now();
   }
 
   start(): void {
