@@ -37,8 +37,14 @@ async function scenario(masterKind: 'ferrite' | 'redis', replicaKind: 'ferrite' 
   await waitInSync(m, r);
   await assertSameData(master, replica);
 
-  // Cut the link, write while it is down: the replica continues from the backlog.
+  // Cut the link while the stream is on database 1, write while it is down: the replica continues
+  // from the backlog, mid-stream, in the database it was in.
+  const m1 = master.client();
+  await m1.select(1);
+  await m1.set('db1:before-cut', 'x');
+  await waitInSync(m, r);
   proxy.cut();
+  await m1.set('db1:during-cut', 'y');
   await writeMixed(m, 'during-cut', 30);
   await waitInSync(m, r);
   await assertSameData(master, replica);

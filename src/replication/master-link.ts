@@ -33,6 +33,8 @@ export class MasterLink {
   /** PSYNC asks for this history: our own ids and offset, or those of the master we lost. */
   cachedReplid = '?';
   cachedOffset = -1;
+  /** Database the master's stream is positioned on: a +CONTINUE resumes mid-stream, without a SELECT. */
+  streamDb = 0;
   lastIo = Date.now();
   /** When the link went down (ms), 0 before the first connection. */
   downSince = 0;
@@ -133,6 +135,7 @@ export class MasterLink {
       // The master we lose becomes the cached master: PSYNC continues from what we applied.
       this.cachedReplid = this.repl.replid;
       this.cachedOffset = this.repl.masterReplOffset;
+      this.streamDb = this.client?.dbIndex ?? this.streamDb;
       this.log.notice(`${reason} Caching the disconnected master state.`);
     } else {
       this.log.warning(reason);
@@ -340,6 +343,7 @@ export class MasterLink {
       repl.secondReplOffset = -1;
       repl.masterReplOffset = this.pendingOffset;
       repl.backlog = new ReplBacklog(repl.server.config.getNumber('repl-backlog-size'), this.pendingOffset);
+      this.streamDb = 0;
       this.log.notice('MASTER <-> REPLICA sync: Finished with success');
       this.startStream(Buffer.alloc(0));
     });
@@ -359,6 +363,7 @@ export class MasterLink {
     const client = new Client(server.nextClientId++, this.transport(), false);
     client.isMaster = true;
     client.authenticated = true;
+    client.dbIndex = this.streamDb;
     client.writer.onError = (line) => this.log.warning(`Error from the master's stream, ignored: ${line}`);
     this.client = client;
     server.clients.set(client.id, client);

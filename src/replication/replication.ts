@@ -61,6 +61,8 @@ export class Replication {
   goodReplicas = 0;
   /** Set when the dataset loaded at start-up carried a replication id and offset (RDB aux fields). */
   restoredHistory = false;
+  /** repl-stream-db of the RDB loaded at start-up. */
+  private restoredStreamDb: number | undefined;
 
   constructor(
     readonly server: ServerState,
@@ -92,6 +94,8 @@ export class Replication {
       this.replid = replid;
       this.masterReplOffset = offset;
       this.restoredHistory = true;
+      const db = Number(aux.get('repl-stream-db') ?? 0);
+      this.restoredStreamDb = Number.isInteger(db) && db >= 0 && db < this.server.databases.length ? db : 0;
       this.server.log.notice(`Restored replication ID ${replid} and offset ${offset} from the RDB: will try a partial resynchronization.`);
       return;
     }
@@ -337,6 +341,7 @@ export class Replication {
   /** REPLICAOF host port: follow a master, continuing our own history if it can (PSYNC2). */
   replicaOf(host: string, port: number, who: string, continueHistory = true): void {
     const wasMaster = this.master === null;
+    const streamDb = this.master?.client?.dbIndex ?? this.master?.streamDb ?? Math.max(0, this.streamDb);
     if (this.master !== null) {
       if (this.master.host === host && this.master.port === port) return;
       this.master.close();
@@ -347,6 +352,7 @@ export class Replication {
     if (continueHistory) {
       this.master.cachedReplid = this.replid;
       this.master.cachedOffset = this.masterReplOffset;
+      this.master.streamDb = this.restoredStreamDb ?? streamDb;
     }
     this.disconnectReplicas();
     if (wasMaster && continueHistory) this.server.log.notice('Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.');
