@@ -2,6 +2,7 @@
 // a TCP proxy the test controls (cut a link, cut it after N bytes), a fake master that answers
 // what the test wants, and a key-by-key dump of a dataset (type, value, absolute expiry) to compare.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -203,12 +204,11 @@ export async function writeMixed(c: Redis, prefix: string, n: number): Promise<v
   await p.exec();
 }
 
-/** n string keys of `size` bytes, as DEBUG POPULATE (which Ferrite doesn't have). */
+/** n string keys of `size` bytes that don't compress (so an RDB of them has about that size). */
 export async function populate(c: Redis, n: number, prefix: string, size: number): Promise<void> {
-  const value = 'p'.repeat(size);
   for (let i = 0; i < n; i += 1000) {
     const p = c.pipeline();
-    for (let j = i; j < Math.min(n, i + 1000); j++) p.set(`${prefix}:${j}`, value);
+    for (let j = i; j < Math.min(n, i + 1000); j++) p.set(`${prefix}:${j}`, randomBytes(Math.ceil(size / 2)).toString('hex').slice(0, size));
     await p.exec();
   }
 }
