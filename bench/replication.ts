@@ -2,13 +2,21 @@
 // full sync time of 1M keys (diskless and disk), master throughput with two replicas against none
 // (target ≥ 0.9 of none), and replication lag percentiles under an unpipelined write load.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { startFerriteProcess, startRedisProcess, type BenchServer } from './servers.js';
 
 type Kind = 'ferrite' | 'redis';
 
+const dirs: string[] = [];
+
+/** Each server in a directory of its own: a replica's received payload must not be another server's dump file. */
 function start(kind: Kind, extra: string[]): Promise<BenchServer> {
-  const common = ['--repl-diskless-sync-delay', '0', '--save', '', '--repl-backlog-size', '64mb', '--client-output-buffer-limit', 'replica 0 0 0', ...extra];
+  const dir = mkdtempSync(join(tmpdir(), `ferrite-bench-repl-${kind}-`));
+  dirs.push(dir);
+  const common = ['--dir', dir, '--repl-diskless-sync-delay', '0', '--save', '', '--repl-backlog-size', '64mb', '--client-output-buffer-limit', 'replica 0 0 0', ...extra];
   return kind === 'ferrite' ? startFerriteProcess(common) : startRedisProcess(common);
 }
 
@@ -105,7 +113,7 @@ async function lagPercentiles(kind: Kind, writes: number): Promise<[p50: number,
     const lags: number[] = [];
     let all: () => void = () => undefined;
     const finished = new Promise<void>((resolve) => (all = resolve));
-    sub.on('message', (channel: string) => {
+    sub.on('pmessage', (_pattern: string, channel: string) => {
       const key = channel.slice(channel.indexOf(':') + 1);
       const t = sentAt.get(key);
       if (t === undefined) return;
@@ -130,12 +138,21 @@ async function lagPercentiles(kind: Kind, writes: number): Promise<[p50: number,
 }
 
 export async function runReplicationBench(quick: boolean): Promise<string> {
+  try {
+    return await measure(quick);
+  } finally {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function measure(quick: boolean): Promise<string> {
   const keys = quick ? 100_000 : 1_000_000;
   const requests = quick ? 50_000 : 200_000;
   const writes = quick ? 2_000 : 10_000;
   const rows: string[] = ['| measure | redis-server | ferrite | ferrite / redis |', '|---|---:|---:|---:|'];
   const row = (name: string, redis: number, ferrite: number, unit: string, digits = 2): void => {
     rows.push(`| ${name} | ${redis.toFixed(digits)} ${unit} | ${ferrite.toFixed(digits)} ${unit} | ${(ferrite / redis).toFixed(2)} |`);
+    console.error(rows[rows.length - 1]);
   };
   for (const diskless of [true, false]) {
     const f = await fullSyncSeconds('ferrite', keys, diskless);

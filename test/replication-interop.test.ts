@@ -51,7 +51,11 @@ async function scenario(masterKind: 'ferrite' | 'redis', replicaKind: 'ferrite' 
   assert.equal(await stats(master), { full: 1, partialOk: 1 });
 
   // Promotion: the replica becomes a master, the old master follows it and continues its own history.
+  // A write WAIT confirmed survives it.
+  await m.set('acknowledged', 'by WAIT');
+  assert.is(await m.wait(1, 5000), 1);
   await r.replicaof('NO', 'ONE');
+  assert.is(await r.get('acknowledged'), 'by WAIT');
   await r.set('after-promotion', 'yes');
   await m.replicaof('127.0.0.1', String(replica.port));
   await waitInSync(r, m);
@@ -99,10 +103,16 @@ test('WAIT counts the replicas that acknowledged the writes; ROLE lists them', a
   const role = (await m.role()) as [string, number, string[][]];
   assert.is(role[0], 'master');
   assert.equal(role[2].map((x) => x[1]).sort(), replicas.map((x) => String(x.port)).sort());
+  // min-replicas-to-write: NOREPLICAS while too few replicas acknowledged within the lag.
+  await m.config('SET', 'min-replicas-to-write', '3');
+  assert.match(await m.set('k', 'x').then(String, (e: Error) => e.message), /NOREPLICAS Not enough good replicas to write\./);
+  await m.config('SET', 'min-replicas-to-write', '2');
+  assert.is(await m.set('k', 'v'), 'OK');
+  assert.is(await replInfo(m, 'min_slaves_good_slaves'), '2');
+  await m.config('SET', 'min-replicas-to-write', '0');
   await replicas[0].kill();
   await m.set('k', 'w');
   assert.is(await m.wait(2, 200), 1);
-  await assert.not.throws(() => undefined);
   // A replica refuses WAIT.
   const err = await replicas[1]
     .client()

@@ -5,6 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Socket } from 'node:net';
 import { rejects } from './helpers/assert.js';
+import { freePort, RawClient } from './helpers/servers.js';
 import { eventually, replInfo, startFakeMaster, startNode, stopAll } from './helpers/replication.js';
 
 test.after.each(stopAll);
@@ -85,12 +86,17 @@ test('replica-serve-stale-data no: MASTERDOWN while the link is down, INFO and P
   fake.close();
 });
 
-test('writes to a read-only replica get READONLY; REPLICAOF NO ONE makes it writable', async () => {
+test('writes to a read-only replica get READONLY, memcached ones too; REPLICAOF NO ONE makes it writable', async () => {
   const fake = await startFakeMaster(handshake(() => undefined));
-  const replica = await startNode('ferrite');
+  const memcachedPort = await freePort();
+  const replica = await startNode('ferrite', ['--memcached-port', String(memcachedPort)]);
   const c = replica.client();
   await c.replicaof('127.0.0.1', String(fake.port));
   await rejects(c.set('x', '1'), /READONLY You can't write against a read only replica\./);
+  const mc = await RawClient.connect(memcachedPort);
+  mc.send('set x 0 0 1\r\n1\r\nget x\r\n');
+  assert.is(await mc.readUntil('END\r\n'), "SERVER_ERROR READONLY You can't write against a read only replica.\r\nEND\r\n");
+  mc.close();
   assert.equal(await c.role(), ['slave', '127.0.0.1', fake.port, await eventually('a state', async () => ((await c.role()) as string[])[3]), -1]);
   assert.is(await c.replicaof('NO', 'ONE'), 'OK');
   assert.is(await c.set('x', '1'), 'OK');
