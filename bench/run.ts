@@ -32,6 +32,7 @@ const optional: [string, string, string][] = [
   ['memcached', './memcached.js', 'runMemcachedBench'],
   ['eviction', './eviction.js', 'runEvictionBench'],
   ['replication', './replication.js', 'runReplicationBench'],
+  ['persistence', './persistence-rdb.js', 'runPersistenceRdbBench'],
 ];
 
 async function main(): Promise<void> {

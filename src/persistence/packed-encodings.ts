@@ -166,6 +166,7 @@ export function decodeZipmap(b: Buffer): string[] {
       p += 5;
       return v;
     }
+    p += 1;
     return -1;
   };
   for (;;) {

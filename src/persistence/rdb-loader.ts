@@ -23,6 +23,8 @@ export interface LoadOptions {
   totalBytes?: number;
   sliceMs?: number;
   onProgress?: (p: LoadProgress) => void;
+  /** key-load-delay: microseconds to spend per key, for tests that need a slow load (it yields, never sleeps). */
+  keyDelayUs?: number;
 }
 
 export interface LoadProgress {
@@ -141,6 +143,8 @@ class RdbParse {
   readonly session: LoadSession;
   version = 0;
   done = false;
+  /** key-load-delay owed since the last pause, in microseconds. */
+  owedDelayUs = 0;
   private db: Database | undefined;
   private expireAt = 0;
   private idle = -1;
@@ -187,6 +191,7 @@ class RdbParse {
           if (e instanceof RdbCorrupt) throw corrupt(input.base + entryStart, e.message);
           throw e;
         }
+        if (this.opts.keyDelayUs !== undefined && this.opts.keyDelayUs > 0 && this.owedDelayUs >= 1000) return 'yield';
         if ((++n & 63) === 0 && Date.now() >= sliceEnd) return 'yield';
       }
       return 'done';
@@ -303,6 +308,7 @@ class RdbParse {
       return;
     }
     db.restore(key, value, at);
+    if (this.opts.keyDelayUs !== undefined && this.opts.keyDelayUs > 0) this.owedDelayUs += this.opts.keyDelayUs;
     const e = db.storedEntry(key)!;
     if (idle >= 0) e.lru = this.shared.now - idle * 1000;
     if (freq >= 0) e.lfu = freq;
@@ -336,7 +342,9 @@ async function parseAll(input: Input, opts: LoadOptions): Promise<LoadedRdb> {
       continue;
     }
     opts.onProgress?.(parse.progress);
-    await new Promise<void>((res) => setImmediate(res));
+    const pause = Math.floor(parse.owedDelayUs / 1000);
+    parse.owedDelayUs -= pause * 1000;
+    await new Promise<void>((res) => (pause > 0 ? setTimeout(res, pause) : setImmediate(res)));
     parse.shared.now = Date.now();
   }
   while (!parse.checkTrailer(input)) if (!(await input.more())) throw new RdbLoadError(SHORT_READ);

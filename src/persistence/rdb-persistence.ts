@@ -220,6 +220,7 @@ export class RdbPersistence {
         databases: state.databases.length,
         keepExpired: state.keyspace.isReplica,
         verifyChecksum: state.config.getBool('rdbchecksum'),
+        keyDelayUs: Math.max(0, state.config.getNumber('key-load-delay')),
         onProgress: (p) => {
           this.loadProgress = p;
           if (Date.now() - lastLog >= 1000) {

@@ -76,20 +76,31 @@ export async function readDataset(port: number, databases = 16): Promise<Dataset
         cursor = s(next);
         keys.push(...batch);
       } while (cursor !== '0');
-      for (const key of keys) {
-        const type = await c.type(key);
+      const types = (await keys.reduce((p, k) => p.type(k), c.pipeline()).exec())!.map(([, t]) => String(t));
+      const p = c.pipeline();
+      keys.forEach((key, i) => {
+        const type = types[i];
+        if (type === 'string') p.getBuffer(key);
+        else if (type === 'list') p.lrangeBuffer(key, 0, -1);
+        else if (type === 'set') p.smembersBuffer(key);
+        else if (type === 'zset') p.zrangeBuffer(key, 0, -1, 'WITHSCORES');
+        else if (type === 'hash') p.hgetallBuffer(key);
+        else p.type(key);
+        p.call('PEXPIRETIME', key);
+      });
+      const replies = (await p.exec())!.map(([, r]) => r);
+      keys.forEach((key, i) => {
+        const type = types[i];
+        const r = replies[2 * i];
         let value: string;
-        if (type === 'string') value = s((await c.getBuffer(key))!);
-        else if (type === 'list') value = JSON.stringify((await c.lrangeBuffer(key, 0, -1)).map(s));
-        else if (type === 'set') value = JSON.stringify((await c.smembersBuffer(key)).map(s).sort());
-        else if (type === 'zset') value = JSON.stringify((await c.zrangeBuffer(key, 0, -1, 'WITHSCORES')).map(s));
-        else if (type === 'hash') {
-          const flat = (await c.hgetallBuffer(key)) as unknown as Record<string, Buffer>;
-          value = JSON.stringify(Object.entries(flat).map(([k, v]) => [k, s(v)]).sort());
-        } else value = `<${type}>`;
-        const pexpiretime = Number(await c.call('PEXPIRETIME', key));
+        if (type === 'string') value = s(r as Buffer);
+        else if (type === 'list' || type === 'zset') value = JSON.stringify((r as Buffer[]).map(s));
+        else if (type === 'set') value = JSON.stringify((r as Buffer[]).map(s).sort());
+        else if (type === 'hash') value = JSON.stringify(Object.entries(r as Record<string, Buffer>).map(([k, v]) => [k, s(v)]).sort());
+        else value = `<${type}>`;
+        const pexpiretime = Number(replies[2 * i + 1]);
         out.set(`${db}/${s(key)}`, { type, value, expireAt: pexpiretime < 0 ? 0 : pexpiretime });
-      }
+      });
     }
   } finally {
     c.disconnect();
