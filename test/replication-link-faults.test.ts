@@ -74,12 +74,15 @@ test('a corrupt RDB payload is refused whole, logged, and the sync retried', asy
   fake.close();
 });
 
-test('replica-serve-stale-data no: MASTERDOWN while the link is down, INFO and PING still answered', async () => {
+test('replica-serve-stale-data no: MASTERDOWN while the link is down (PING too, as Redis), INFO, ECHO and ROLE answered', async () => {
   const fake = await startFakeMaster(handshake((s) => s.write('-ERR no\r\n')));
   const replica = await startNode('ferrite', ['--replica-serve-stale-data', 'no']);
   const c = replica.client();
   await c.replicaof('127.0.0.1', String(fake.port));
   await rejects(c.get('x'), /MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'\./);
+  await rejects(c.ping(), /MASTERDOWN/);
+  assert.is(await c.echo('a'), 'a');
+  assert.is(((await c.role()) as string[])[0], 'slave');
   assert.is(await replInfo(c, 'master_link_status'), 'down');
   await c.config('SET', 'replica-serve-stale-data', 'yes');
   assert.is(await c.get('x'), null);

@@ -25,6 +25,15 @@ export class ReplBacklog {
 
   /** Appends protocol text (latin1, one byte per char), as the encoder produces it. */
   appendLatin1(s: string): void {
+    const size = this.ring.length;
+    // The common case, written in place: no intermediate buffer per command.
+    if (s.length <= size - this.head) {
+      this.ring.write(s, this.head, 'latin1');
+      this.head = (this.head + s.length) % size;
+      this.offset += s.length;
+      this.histlen = Math.min(size, this.histlen + s.length);
+      return;
+    }
     this.append(Buffer.from(s, 'latin1'));
   }
 

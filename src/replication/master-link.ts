@@ -9,6 +9,7 @@ import { Client, type ClientTransport } from '../engine/client.js';
 import { ReplBacklog } from './backlog.js';
 import type { Replication } from './replication.js';
 import { NULL_REPLID } from './replication.js';
+import { PayloadStream } from './payload-stream.js';
 import { encodeCommand } from './stream-encoding.js';
 import { StreamError, StreamParser } from './stream-parser.js';
 
@@ -18,10 +19,11 @@ export type LinkState = 'connect' | 'connecting' | 'handshake' | 'transfer' | 'c
 /** What the persistence layer does for a replica: load a master's RDB payload, whole or not at all. */
 export interface DatasetLoader {
   /**
-   * Parses a complete RDB payload into databases beside the live ones, in slices; calls back with
-   * the error (nothing loaded), or with `commit`, which swaps the loaded databases in.
+   * Parses an RDB payload, as it arrives, into databases beside the live ones, in slices; calls back
+   * once the stream ended with the error (nothing loaded), or with `commit`, which swaps the loaded
+   * databases in. `totalBytes` is -1 when unknown (EOF-marked).
    */
-  loadReplicationPayload(payload: Buffer, done: (error: Error | undefined, commit: () => void) => void): void;
+  loadReplicationPayload(payload: AsyncIterable<Buffer>, totalBytes: number, done: (error: Error | undefined, commit: () => void) => void): void;
 }
 
 type Phase = 'lines' | 'bulk-header' | 'payload' | 'loading' | 'stream';
@@ -47,7 +49,9 @@ export class MasterLink {
   private phase: Phase = 'lines';
   private lineBuf: Buffer = Buffer.alloc(0);
   private replyHandlers: ((line: string) => void)[] = [];
-  private payload: Buffer[] = [];
+  private payload: PayloadStream | undefined;
+  /** The load of the payload being received finished (error or commit) before the payload's end. */
+  private loadResult: [Error | undefined, () => void] | undefined;
   private eofMark: Buffer | null = null;
   private parser: StreamParser;
   private retryAt = 0;
@@ -117,7 +121,8 @@ export class MasterLink {
       for (const hook of this.repl.server.clientClosedHooks) hook(client);
     }
     if (this.phase === 'loading') this.repl.server.loading = false;
-    this.payload = [];
+    this.payload?.fail(new Error('the link with the master was lost'));
+    this.payload = undefined;
   }
 
   private setState(state: LinkState): void {
@@ -255,7 +260,6 @@ export class MasterLink {
     this.phase = 'bulk-header';
     this.transferSize = -1;
     this.transferRead = 0;
-    this.payload = [];
     this.eofTail = Buffer.alloc(0);
     this.pendingReplid = replid;
     this.pendingOffset = offset;
@@ -281,6 +285,7 @@ export class MasterLink {
       return this.fail(`Bad protocol from MASTER, the first byte is not '$' (we received '${line.slice(0, 64)}'), are you sure the host and port are right?`);
     }
     this.phase = 'payload';
+    this.startLoad();
     const rest = this.lineBuf;
     this.lineBuf = Buffer.alloc(0);
     if (rest.length > 0) this.payloadData(rest);
@@ -290,21 +295,20 @@ export class MasterLink {
     if (this.eofMark === null) {
       const want = this.transferSize - this.transferRead;
       const take = chunk.length <= want ? chunk : chunk.subarray(0, want);
-      this.payload.push(take);
+      this.payload?.push(take);
       this.transferRead += take.length;
       if (this.transferRead === this.transferSize) this.payloadDone(take.length < chunk.length ? chunk.subarray(take.length) : Buffer.alloc(0));
       return;
     }
-    this.payload.push(chunk);
+    // The mark goes to the loader too: it ends at the RDB's own EOF and leaves the mark as its rest.
+    this.payload?.push(chunk);
     this.transferRead += chunk.length;
     // As Redis: the payload ends when the last bytes received are the mark (the master sends nothing
     // after it until our first ACK).
     const tail = Buffer.concat([this.eofTail, chunk.subarray(Math.max(0, chunk.length - EOF_MARK_SIZE))]);
     this.eofTail = tail.subarray(Math.max(0, tail.length - EOF_MARK_SIZE));
     if (this.transferRead < EOF_MARK_SIZE || !this.eofTail.equals(this.eofMark)) return;
-    const all = Buffer.concat(this.payload);
-    this.payload = [all.subarray(0, all.length - EOF_MARK_SIZE)];
-    this.transferSize = all.length - EOF_MARK_SIZE;
+    this.transferSize = this.transferRead - EOF_MARK_SIZE;
     this.payloadDone(Buffer.alloc(0));
   }
 
@@ -316,37 +320,54 @@ export class MasterLink {
     this.log.notice(`MASTER <-> REPLICA sync: received ${this.transferRead}${total} bytes`);
   }
 
+  /** The loader starts on the payload's first bytes and parses them as they arrive, beside the live data. */
+  private startLoad(): void {
+    const stream = new PayloadStream();
+    this.payload = stream;
+    this.loadResult = undefined;
+    const socket = this.socket;
+    this.log.notice('MASTER <-> REPLICA sync: Loading DB in memory while receiving it');
+    this.loader.loadReplicationPayload(stream, this.transferSize, (error, commit) => {
+      // The link went away: the payload's history is not ours to adopt.
+      if (this.socket !== socket || this.closed || this.payload !== stream) return;
+      if (this.phase !== 'payload') return this.loaded(error, commit);
+      // A corrupt payload fails before its end; a whole one waits for the end of the transfer.
+      if (error !== undefined) return this.loaded(error, commit);
+      this.loadResult = [error, commit];
+    });
+  }
+
   private payloadDone(rest: Buffer): void {
-    const payload = this.payload.length === 1 ? this.payload[0] : Buffer.concat(this.payload);
-    this.payload = [];
+    this.payload?.end();
     this.phase = 'loading';
     this.parser = new StreamParser(this.repl.server.config.getNumber('proto-max-bulk-len'));
     if (rest.length > 0) this.parser.feed(rest);
+    this.repl.server.loading = true;
+    const result = this.loadResult;
+    this.loadResult = undefined;
+    if (result !== undefined) this.loaded(result[0], result[1]);
+  }
+
+  private loaded(error: Error | undefined, commit: () => void): void {
     const repl = this.repl;
-    repl.server.loading = true;
-    this.log.notice('MASTER <-> REPLICA sync: Loading DB in memory');
-    const socket = this.socket;
-    this.loader.loadReplicationPayload(payload, (error, commit) => {
-      repl.server.loading = false;
-      // The link went away while loading: the payload's history is not ours to adopt.
-      if (this.socket !== socket || this.closed) return;
-      if (error !== undefined) {
-        this.fail(`Failed trying to load the MASTER synchronization DB from socket: ${error.message}`);
-        return;
-      }
-      this.log.notice('MASTER <-> REPLICA sync: Flushing old data');
-      commit();
-      // The new history: our sub-replicas must sync again from it.
-      repl.disconnectReplicas();
-      repl.replid = this.pendingReplid;
-      repl.replid2 = NULL_REPLID;
-      repl.secondReplOffset = -1;
-      repl.masterReplOffset = this.pendingOffset;
-      repl.backlog = new ReplBacklog(repl.server.config.getNumber('repl-backlog-size'), this.pendingOffset);
-      this.streamDb = 0;
-      this.log.notice('MASTER <-> REPLICA sync: Finished with success');
-      this.startStream(Buffer.alloc(0));
-    });
+    repl.server.loading = false;
+    this.payload = undefined;
+    if (error !== undefined) {
+      this.fail(`Failed trying to load the MASTER synchronization DB from socket: ${error.message}`);
+      return;
+    }
+    this.log.notice('MASTER <-> REPLICA sync: Flushing old data');
+    commit();
+    // The new history: our sub-replicas must sync again from it.
+    repl.disconnectReplicas();
+    repl.replid = this.pendingReplid;
+    repl.replid2 = NULL_REPLID;
+    repl.secondReplOffset = -1;
+    repl.masterReplOffset = this.pendingOffset;
+    repl.backlog = new ReplBacklog(repl.server.config.getNumber('repl-backlog-size'), this.pendingOffset);
+    this.streamDb = 0;
+    this.log.notice('MASTER <-> REPLICA sync: Finished with success');
+    this.startStream(Buffer.alloc(0));
   }
 
   // ---- the stream -----------------------------------------------------------------------------

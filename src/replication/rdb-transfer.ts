@@ -46,7 +46,6 @@ function writeReplicationAux(enc: RdbEncoder, state: ServerState): void {
  */
 function keepPayloadAsDump(state: ServerState, payload: Buffer): void {
   const config = state.config;
-  if ((config.get('save') ?? '') === '' || config.get('repl-diskless-load') !== 'disabled') return;
   const path = join(config.get('dir') ?? '.', config.get('dbfilename') ?? 'dump.rdb');
   const temp = join(dirname(path), `temp-${process.pid}-${Date.now()}.rdb`);
   writeFile(temp, payload)
@@ -98,23 +97,36 @@ export function rdbSnapshots(state: ServerState): SnapshotProvider {
 /** Loads a master's payload whole or not at all; keys past their TTL are kept (the master sends the DELs). */
 export function rdbLoader(state: ServerState): DatasetLoader {
   return {
-    loadReplicationPayload(payload, done): void {
-      loadRdb(payload, {
-        decode: decodeContextFrom(state.config),
+    loadReplicationPayload(payload, totalBytes, done): void {
+      const config = state.config;
+      const keep = (config.get('save') ?? '') !== '' && config.get('repl-diskless-load') === 'disabled';
+      const kept: Buffer[] = [];
+      const source = keep ? keeping(payload, kept) : payload;
+      loadRdb(source, {
+        decode: decodeContextFrom(config),
         databases: state.databases.length,
         keepExpired: true,
-        verifyChecksum: state.config.getBool('rdbchecksum'),
-        totalBytes: payload.length,
-        onProgress: (p) => state.log.verbose(`MASTER <-> REPLICA sync: loaded ${p.keysLoaded} keys, ${p.bytesLoaded} of ${p.totalBytes} bytes`),
+        verifyChecksum: config.getBool('rdbchecksum'),
+        totalBytes: totalBytes > 0 ? totalBytes : undefined,
+        onProgress: (p) => state.log.verbose(`MASTER <-> REPLICA sync: loaded ${p.keysLoaded} keys, ${p.bytesLoaded} bytes`),
       }).then(
         (loaded) =>
           done(undefined, () => {
             commitLoad(state, loaded);
             state.log.notice(`MASTER <-> REPLICA sync: loaded ${loaded.keys} keys (${loaded.bytes} bytes)`);
-            keepPayloadAsDump(state, payload);
+            // The RDB alone: an EOF-marked payload's mark is what the loader left over.
+            if (keep) keepPayloadAsDump(state, Buffer.concat(kept).subarray(0, loaded.bytes));
           }),
         (e: Error) => done(e, () => undefined),
       );
     },
   };
+}
+
+/** Passes the chunks through, keeping them. */
+async function* keeping(source: AsyncIterable<Buffer>, kept: Buffer[]): AsyncIterable<Buffer> {
+  for await (const chunk of source) {
+    kept.push(chunk);
+    yield chunk;
+  }
 }
