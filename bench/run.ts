@@ -31,6 +31,7 @@ const optional: [string, string, string][] = [
   ['scripting', './scripting.js', 'runScriptingBench'],
   ['memcached', './memcached.js', 'runMemcachedBench'],
   ['eviction', './eviction.js', 'runEvictionBench'],
+  ['replication', './replication.js', 'runReplicationBench'],
   ['persistence', './persistence-rdb.js', 'runPersistenceRdbBench'],
   // Both files run under the one part name: each exports its own function.
   ['persistence', './persistence-aof.js', 'runPersistenceAofBench'],

@@ -38,6 +38,8 @@ export class Config implements ConfigAccess {
   private readonly values = new Map<string, string>();
   private readonly numbers = new Map<string, number>();
   private readonly hooks = new Map<string, ApplyHook[]>();
+  /** Options given at start-up (config file or argv), by canonical name: a taken default port is only a warning. */
+  private readonly explicit = new Set<string>();
   file: string | undefined;
   /** `user` and `rename-command` lines, applied once the ACL and the command table exist. */
   readonly directives: ConfigDirective[] = [];
@@ -67,6 +69,12 @@ export class Config implements ConfigAccess {
 
   getBool(name: string): boolean {
     return this.get(name) === 'yes';
+  }
+
+  /** True when the option was set in the config file or on the command line. */
+  isExplicit(name: string): boolean {
+    const spec = this.specs.get(name);
+    return spec !== undefined && this.explicit.has(spec.name);
   }
 
   /** Runs `hook` after every change of `name` (and once now is up to the caller). */
@@ -134,6 +142,7 @@ export class Config implements ConfigAccess {
     const parsed = this.parse(spec, raw);
     if (parsed instanceof ConfigError) throw parsed;
     this.store(spec, parsed);
+    this.explicit.add(spec.name);
     for (const hook of this.hooks.get(spec.name) ?? []) {
       const err = hook(parsed, spec.name) ?? undefined;
       if (err !== undefined) throw new ConfigError(err);

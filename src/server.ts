@@ -22,6 +22,8 @@ import { applyRenames, loadUsersAtStartup } from './startup-directives.js';
 import { secureContextOptions, TLS_CONTEXT_OPTIONS, TlsListener } from './network/tls-listener.js';
 import { isLocalPeer, PROTECTED_MODE_DENIED } from './network/protected-mode.js';
 import { MemcachedListener, linkMemcachedMemoryLimit } from './network/memcached-listener.js';
+import { rdbLoader, rdbSnapshots } from './replication/rdb-transfer.js';
+import { Replication } from './replication/replication.js';
 import { attachRdbPersistence, type RdbPersistence } from './persistence/rdb-persistence.js';
 import { attachSnapshots } from './persistence/snapshot.js';
 import { clientsLimit } from './engine/client-memory.js';
@@ -40,6 +42,7 @@ export class FerriteServer implements ServerControl {
   readonly dispatcher: Dispatcher;
   readonly scripting: Scripting;
   readonly aof: AppendOnlyFile;
+  readonly replication: Replication;
   readonly connections = new Set<Connection>();
   /** The memcached front end, while memcached-port is not 0. */
   memcached: MemcachedListener | undefined;
@@ -72,6 +75,7 @@ export class FerriteServer implements ServerControl {
     this.dispatcher = new Dispatcher(this.state, this.table);
     this.scripting = new Scripting(this.state, this.dispatcher);
     this.aof = new AppendOnlyFile(this.state, this.dispatcher);
+    this.replication = new Replication(this.state, this.dispatcher, rdbSnapshots(this.state), rdbLoader(this.state));
     this.wireKeyspace();
     attachSnapshots(this.state, this.events);
     this.rdb = attachRdbPersistence(this.state);
@@ -156,6 +160,9 @@ export class FerriteServer implements ServerControl {
     c.userLines = () => this.state.acl.allUsers().map((u) => `user ${u.name} ${u.describe()}`);
     c.onChange('requirepass', (v) => void this.state.acl.syncRequirePass(v));
     c.onChange('acllog-max-len', (v) => void this.state.acl.log.trim(Number(v)));
+    c.onChange('repl-backlog-size', (v) => void this.replication.backlog?.resize(Number(v)));
+    c.onChange('replica-serve-stale-data', () => this.replication.refreshStale());
+    for (const name of ['min-replicas-to-write', 'min-replicas-max-lag']) c.onChange(name, () => this.replication.refreshGoodReplicas());
   }
 
   /** maxmemory: evict before every command, and at once when CONFIG SET changes the limit. */
@@ -218,12 +225,16 @@ export class FerriteServer implements ServerControl {
    */
   private async loadData(): Promise<void> {
     try {
-      if (!this.config.getBool('appendonly')) await this.rdb.loadOnStart();
+      if (!this.config.getBool('appendonly')) {
+        const aux = await this.rdb.loadOnStart();
+        if (aux !== undefined) this.replication.restoreFromRdb(aux);
+      }
       await this.aof.start();
     } catch (e) {
       await this.close();
       throw e;
     }
+    this.replication.start();
   }
 
   /** The TLS listener on tls-port, on every bind address; CONFIG SET tls-* reloads its certificates. */
@@ -306,6 +317,12 @@ export class FerriteServer implements ServerControl {
     try {
       await this.memcached.listen(host, port);
     } catch (e) {
+      // Several servers side by side with only --port: the default memcached port being taken is not fatal.
+      if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE' && !this.config.isExplicit('memcached-port')) {
+        this.log.warning(`Could not listen for memcached clients on ${host}:${port} (${(e as Error).message}); memcached front end disabled. Set memcached-port to choose another port, 0 to turn it off.`);
+        this.memcached = undefined;
+        return;
+      }
       await this.close();
       throw new Error(`Warning: Could not create memcached TCP listening socket ${host}:${port}: ${(e as Error).message}`);
     }
@@ -424,6 +441,7 @@ export class FerriteServer implements ServerControl {
       this.rdb.killBackground('server closing');
       this.scripting.stop();
       this.aof.shutdown();
+      this.replication.stop();
       for (const conn of [...this.connections]) conn.close(true);
       await this.memcached?.close();
       await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));

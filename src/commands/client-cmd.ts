@@ -1,5 +1,6 @@
 // CLIENT: connection introspection and control (ID, SETNAME, LIST, KILL, PAUSE, REPLY, UNBLOCK...).
 import type { Client } from '../engine/client.js';
+import type { ServerState } from '../engine/server-context.js';
 import { is, parseInteger } from './args.js';
 import * as E from '../engine/errors.js';
 import { helpReply } from './keys.js';
@@ -134,12 +135,12 @@ function pause(ctx: CommandContext, argv: string[]): void {
     p.mode = mode;
   }
   if (p.timer !== undefined) clearTimeout(p.timer);
-  p.timer = setTimeout(() => unpauseAll(ctx), Math.max(0, p.until - Date.now()));
+  p.timer = setTimeout(() => unpauseAll(ctx.server), Math.max(0, p.until - Date.now()));
   ctx.reply.ok();
 }
 
-function unpauseAll(ctx: CommandContext): void {
-  const server = ctx.server;
+/** Ends a client pause (CLIENT UNPAUSE, its timeout, the end of a FAILOVER) and resumes the held clients. */
+export function unpauseAll(server: ServerState): void {
   server.pause.until = 0;
   if (server.pause.timer !== undefined) clearTimeout(server.pause.timer);
   server.pause.timer = undefined;
@@ -259,7 +260,7 @@ export const clientCommand: CommandSpec = {
     sub('info', 2, 'Returns information about the connection.', (ctx) => ctx.reply.verbatim(describeClient(ctx.client, Date.now()) + '\n')),
     sub('kill', -3, 'Terminates open connections.', kill, ['admin', 'noscript', 'loading', 'stale']),
     sub('pause', -3, 'Suspends commands processing.', pause, ['admin', 'noscript', 'loading', 'stale']),
-    sub('unpause', 2, 'Resumes processing commands from paused clients.', (ctx) => { unpauseAll(ctx); ctx.reply.ok(); }, ['admin', 'noscript', 'loading', 'stale']),
+    sub('unpause', 2, 'Resumes processing commands from paused clients.', (ctx) => { unpauseAll(ctx.server); ctx.reply.ok(); }, ['admin', 'noscript', 'loading', 'stale']),
     sub('reply', 3, 'Instructs the server whether to reply to commands.', reply),
     sub('unblock', -3, 'Unblocks a client blocked by a blocking command from a different connection.', unblock, ['admin', 'noscript', 'loading', 'stale']),
     sub('no-evict', 3, 'Sets the client eviction mode of the connection.', noEvict, ['admin', 'noscript', 'loading', 'stale']),

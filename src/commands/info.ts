@@ -132,9 +132,9 @@ function statsSection(s: ServerState): Fields {
   return [
     ['total_connections_received', st.connectionsReceived], ['total_commands_processed', st.commandsProcessed],
     ['instantaneous_ops_per_sec', st.instantaneousOps], ['total_net_input_bytes', st.netInputBytes], ['total_net_output_bytes', st.netOutputBytes],
-    ['total_net_repl_input_bytes', 0], ['total_net_repl_output_bytes', 0], ['instantaneous_input_kbps', '0.00'], ['instantaneous_output_kbps', '0.00'],
+    ['total_net_repl_input_bytes', st.netReplInputBytes], ['total_net_repl_output_bytes', st.netReplOutputBytes], ['instantaneous_input_kbps', '0.00'], ['instantaneous_output_kbps', '0.00'],
     ['instantaneous_input_repl_kbps', '0.00'], ['instantaneous_output_repl_kbps', '0.00'], ['rejected_connections', st.rejectedConnections],
-    ['sync_full', 0], ['sync_partial_ok', 0], ['sync_partial_err', 0], ['expired_keys', ks.expiredKeys], ['expired_stale_perc', '0.00'],
+    ['sync_full', st.syncFull], ['sync_partial_ok', st.syncPartialOk], ['sync_partial_err', st.syncPartialErr], ['expired_keys', ks.expiredKeys], ['expired_stale_perc', '0.00'],
     ['expired_time_cap_reached_count', ks.expiredTimeCapReached], ['expire_cycle_cpu_milliseconds', 0], ['evicted_keys', ks.evictedKeys],
     ['evicted_clients', s.clientMemory.evicted], ['total_eviction_exceeded_time', exceeded.total], ['current_eviction_exceeded_time', exceeded.current],
     ['keyspace_hits', ks.hits], ['keyspace_misses', ks.misses], ...extra, ['latest_fork_usec', 0], ['total_forks', 0],

@@ -18,6 +18,7 @@ import { memoryCommand } from './memory.js';
 import { persistenceCommands } from './persistence.js';
 import { moduleCommand } from './module.js';
 import { pubsubCommands } from './pubsub.js';
+import { replicationCommands } from './replication.js';
 import { scriptingCommands } from './scripting.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './sets.js';
@@ -46,6 +47,7 @@ export const ALL_COMMANDS: readonly (readonly CommandSpec[])[] = withRedisMeta([
   setCommands,
   zsetCommands,
   sortCommands,
+  replicationCommands,
   persistenceCommands,
   aofCommands,
   streamCommands,

@@ -19,6 +19,10 @@ export interface ClientTransport {
   queryBytes(): number;
   /** Continues executing buffered requests after an unblock or an unpause. */
   resume(): void;
+  /** Writes bytes to the socket after pending replies (a full sync's RDB); false once the socket's buffer is full. */
+  writeBytes?(data: Buffer): boolean;
+  /** Calls `cb` once the socket's buffer has drained (at once when it is empty). */
+  onceDrained?(cb: () => void): void;
 }
 
 export interface QueuedCommand {

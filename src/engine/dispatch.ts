@@ -128,6 +128,7 @@ export class Dispatcher {
       if (hasFlag(target, 'denyoom') || (client.multi !== null && !MULTI_OOM_ALLOWED.has(spec.name))) return this.reject(ctx, E.OOM);
     }
     if (server.writeDenied !== null && (isWrite || spec.name === 'ping') && !client.isMaster) return this.reject(ctx, server.writeDenied);
+    if (isWrite && server.noReplicasError !== null && !client.isMaster) return this.reject(ctx, server.noReplicasError);
     if (isWrite && server.keyspace.isReplica && !client.isMaster && server.config.getBool('replica-read-only')) {
       return this.reject(ctx, E.READONLY);
     }
@@ -137,6 +138,7 @@ export class Dispatcher {
         `ERR Can't execute '${target.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
       );
     }
+    if (server.staleError !== null && !client.isMaster && !hasFlag(target, 'stale')) return this.reject(ctx, server.staleError);
     if (server.loading && !hasFlag(target, 'loading')) return this.reject(ctx, E.LOADING);
     if (server.busyError !== null && !hasFlag(target, 'allow-busy')) return this.reject(ctx, server.busyError);
     if (client.multi !== null && !MULTI_IMMEDIATE.has(spec.name)) {

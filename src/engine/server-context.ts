@@ -56,6 +56,12 @@ export class ServerStats {
   rejectedConnections = 0;
   totalErrorReplies = 0;
   unexpectedErrorReplies = 0;
+  /** Replication: full syncs served, partial resyncs accepted / refused, stream bytes in and out. */
+  syncFull = 0;
+  syncPartialOk = 0;
+  syncPartialErr = 0;
+  netReplInputBytes = 0;
+  netReplOutputBytes = 0;
   readonly errors = new Map<string, number>();
   readonly commands = new Map<string, CommandStat>();
   /** Ops per second, sampled like Redis' instantaneous_ops_per_sec. */
@@ -102,6 +108,11 @@ export class ServerStats {
     this.rejectedConnections = 0;
     this.totalErrorReplies = 0;
     this.unexpectedErrorReplies = 0;
+    this.syncFull = 0;
+    this.syncPartialOk = 0;
+    this.syncPartialErr = 0;
+    this.netReplInputBytes = 0;
+    this.netReplOutputBytes = 0;
     this.errors.clear();
     this.commands.clear();
     this.samples = [];
@@ -180,6 +191,10 @@ export class ServerState {
    * Nothing may change the dataset meanwhile (no eviction, active expiry or blocked-client wake-ups).
    */
   busyError: string | null = null;
+  /** MASTERDOWN while a replica with replica-serve-stale-data no has no link to its master. */
+  staleError: string | null = null;
+  /** NOREPLICAS while min-replicas-to-write is not met: writes are refused. */
+  noReplicasError: string | null = null;
   /** Set while writes must be refused because persisting failed (MISCONF after a failed save or AOF write). */
   writeDenied: string | null = null;
   nextClientId = 1;

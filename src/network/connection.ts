@@ -20,6 +20,8 @@ export class Connection implements ClientTransport {
   private pendingArgv: string[] | undefined;
   private processing = false;
   private closed = false;
+  /** Bytes handed to writeBytes still in the socket's queue. */
+  private rawQueued = 0;
 
   constructor(
     private readonly socket: Socket,
@@ -143,8 +145,22 @@ export class Connection implements ClientTransport {
     }
   }
 
+  writeBytes(data: Buffer): boolean {
+    if (this.closed) return false;
+    this.flush();
+    this.state.stats.netOutputBytes += data.length;
+    // A full sync's payload is not reply output: it doesn't count against the output buffer limit.
+    this.rawQueued += data.length;
+    return this.socket.write(data, () => void (this.rawQueued -= data.length));
+  }
+
+  onceDrained(cb: () => void): void {
+    if (this.closed || this.socket.writableLength === 0) return void setImmediate(cb);
+    this.socket.once('drain', cb);
+  }
+
   outputBytes(): number {
-    return this.socket.writableLength + this.client.writer.length;
+    return Math.max(0, this.socket.writableLength - this.rawQueued) + this.client.writer.length;
   }
 
   queryBytes(): number {

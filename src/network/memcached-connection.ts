@@ -58,6 +58,27 @@ const BACKPRESSURE_BYTES = 64 * 1024 * 1024;
 const BATCH_OUTPUT_BYTES = 64 * 1024;
 
 const OUT_OF_MEMORY = 'SERVER_ERROR out of memory storing object\r\n';
+const READONLY_REPLY = "SERVER_ERROR READONLY You can't write against a read only replica.\r\n";
+const BINARY_WRITES = new Set(['touch', 'gat', 'gatk', 'set', 'add', 'replace', 'append', 'prepend', 'delete', 'increment', 'decrement', 'flush']);
+
+/** Text and meta requests that change the dataset (gat/gats and mg with a new TTL included). */
+function isTextWrite(request: TextRequest): boolean {
+  switch (request.kind) {
+    case 'storage':
+    case 'touch':
+    case 'delete':
+    case 'arithmetic':
+    case 'flush_all':
+    case 'ms':
+    case 'md':
+    case 'ma':
+      return true;
+    case 'get':
+      return request.exptime !== undefined;
+    default:
+      return false;
+  }
+}
 const NON_NUMERIC = 'CLIENT_ERROR cannot increment or decrement non-numeric value\r\n';
 const TOO_LARGE = 'SERVER_ERROR object too large for cache\r\n';
 const UNAUTHENTICATED = 'CLIENT_ERROR unauthenticated\r\n';
@@ -232,11 +253,21 @@ export class MemcachedConnection implements ConnectionStats {
     return true;
   }
 
+  /** A read-only replica refuses memcached writes too: the master's stream is its only writer. */
+  private get readOnlyReplica(): boolean {
+    const state = this.services.state;
+    return state.keyspace.isReplica && state.config.getBool('replica-read-only');
+  }
+
   private textRequest(request: TextRequest): boolean {
     const store = this.store;
     const eq = textAclEquivalent(request);
     if (eq !== undefined && !this.services.permitted(this.user, eq)) {
       this.textOut += NOPERM_REPLY;
+      return true;
+    }
+    if (this.readOnlyReplica && isTextWrite(request)) {
+      this.textReply('noreply' in request && request.noreply, READONLY_REPLY);
       return true;
     }
     switch (request.kind) {
@@ -418,7 +449,7 @@ export class MemcachedConnection implements ConnectionStats {
       this.binaryOut.push(encodeBinaryError(request.opcode, request.opaque, BinaryStatus.AuthError));
       return true;
     }
-    const reply = this.binaryReply(request);
+    const reply = this.readOnlyReplica && BINARY_WRITES.has(request.command) ? binaryStatusReply(request, BinaryStatus.ItemNotStored) : this.binaryReply(request);
     if (!binaryReplySuppressed(request, reply.status)) this.binaryOut.push(reply.bytes);
     return request.command !== 'quit';
   }

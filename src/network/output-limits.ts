@@ -64,6 +64,15 @@ function overLimit(client: Client, used: number, limit: ClassLimit): boolean {
   return now - since > limit.softSeconds;
 }
 
+/**
+ * True when `used` bytes are over the client's class limit: for output a subsystem holds on the
+ * client's behalf (the stream buffered for a replica while its full sync is sent).
+ */
+export function outputLimitExceeded(client: Client, state: ServerState, used: number): boolean {
+  const limit = limitsOf(state.config).get(limitClass(client));
+  return limit !== undefined && overLimit(client, used, limit);
+}
+
 /** Closes the client, unsent output dropped, when its output buffer is over its limit. */
 export function enforceOutputLimit(client: Client, state: ServerState): void {
   const transport = client.transport;

@@ -220,10 +220,13 @@ export class RdbPersistence {
     return 'ERR Errors trying to SHUTDOWN. Check logs.';
   }
 
-  /** Loads dbfilename from dir if it exists, serving LOADING meanwhile; throws RdbLoadError on a bad file. */
-  async loadOnStart(): Promise<void> {
+  /**
+   * Loads dbfilename from dir if it exists, serving LOADING meanwhile; throws RdbLoadError on a bad
+   * file. Returns the file's aux fields (replication restores its id and offset from them).
+   */
+  async loadOnStart(): Promise<Map<string, string> | undefined> {
     const path = this.path;
-    if (!existsSync(path)) return;
+    if (!existsSync(path)) return undefined;
     const state = this.state;
     const started = Date.now();
     state.loading = true;
@@ -253,6 +256,7 @@ export class RdbPersistence {
       this.lastLoadExpired = loaded.expiredSkipped;
       state.log.notice(`Done loading RDB, keys loaded: ${loaded.keys}, keys expired: ${loaded.expiredSkipped}.`);
       state.log.notice(`DB loaded from disk: ${((Date.now() - started) / 1000).toFixed(3)} seconds`);
+      return loaded.aux;
     } catch (e) {
       if (e instanceof RdbLoadError) {
         state.log.warning(e.message);
