@@ -46,12 +46,8 @@ function expireGeneric(ctx: CommandContext, argv: string[], unit: Unit): void {
 }
 
 function ttlGeneric(ctx: CommandContext, argv: string[], output: 'ttl' | 'pttl' | 'expiretime' | 'pexpiretime'): void {
-  const at = ctx.db.getExpire(argv[1]);
-  if (at === undefined) {
-    ctx.server.keyspaceStats.misses++;
-    return ctx.reply.int(-2);
-  }
-  ctx.server.keyspaceStats.hits++;
+  if (ctx.db.lookupRead(argv[1], false) === undefined) return ctx.reply.int(-2);
+  const at = ctx.db.getExpire(argv[1])!;
   if (at === 0) return ctx.reply.int(-1);
   if (output === 'expiretime') return ctx.reply.int(msInt(Math.floor(at / 1000)));
   if (output === 'pexpiretime') return ctx.reply.int(msInt(at));
