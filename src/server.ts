@@ -15,6 +15,7 @@ import { Config } from './config.js';
 import { ServerLog } from './log.js';
 import { Connection } from './network/connection.js';
 import { MemcachedListener, linkMemcachedMemoryLimit } from './network/memcached-listener.js';
+import { enforceOutputLimit } from './network/output-limits.js';
 
 export interface ListenAddress {
   host: string;
@@ -230,7 +231,11 @@ export class FerriteServer implements ServerControl {
         }
       }
     }
-    for (const conn of this.connections) if (conn.client.blocked !== null || conn.client.paused) conn.client.flush();
+    for (const conn of this.connections) {
+      if (conn.client.blocked !== null || conn.client.paused) conn.client.flush();
+      // A client over its soft limit that sends nothing more must still be cut once the soft seconds pass.
+      else if (conn.outputBytes() > 0) enforceOutputLimit(conn.client, state);
+    }
   }
 
   shutdown(options: { save?: boolean; now?: boolean; force?: boolean }): string | undefined {

@@ -4,7 +4,7 @@ import { Client, type ClientTransport } from '../engine/client.js';
 import type { Dispatcher } from '../engine/dispatch.js';
 import type { ServerState } from '../engine/server-context.js';
 import { ProtocolError, RequestParser } from '../protocol/request-parser.js';
-import { enforceOutputLimit } from './output-limits.js';
+import { closeOverLimit, enforceOutputLimit, outputRoom } from './output-limits.js';
 
 /** Past this many unsent bytes we stop reading from the client until its socket drains. */
 const BACKPRESSURE_BYTES = 64 * 1024 * 1024;
@@ -44,6 +44,7 @@ export class Connection implements ClientTransport {
     socket.on('drain', () => socket.resume());
     socket.on('error', () => this.close(false));
     socket.on('close', () => this.teardown());
+    this.client.writer.limit = outputRoom(this.client, state);
   }
 
   private onData(chunk: Buffer): void {
@@ -58,6 +59,7 @@ export class Connection implements ClientTransport {
     if (this.processing) return;
     this.processing = true;
     const client = this.client;
+    client.writer.limit = outputRoom(client, this.state);
     try {
       while (client.blocked === null && !client.paused && !client.closing) {
         this.parser.authenticated = client.authenticated;
@@ -70,6 +72,11 @@ export class Connection implements ClientTransport {
         }
         if (this.run(argv) === 'paused') {
           this.pendingArgv = argv;
+          break;
+        }
+        if (client.writer.overflowed) {
+          // As Redis' CLIENT_CLOSE_ASAP: nothing more of this client's is run or sent.
+          closeOverLimit(client, this.state);
           break;
         }
         if (client.writer.length > BATCH_OUTPUT_BYTES) this.flush();
@@ -106,6 +113,7 @@ export class Connection implements ClientTransport {
 
   flush(): void {
     if (this.closed) return;
+    if (this.client.writer.overflowed) return closeOverLimit(this.client, this.state);
     const bytes = this.client.writer.length;
     const out = this.client.writer.take();
     if (out === undefined) return;
@@ -119,6 +127,7 @@ export class Connection implements ClientTransport {
     }
     if (this.socket.writableLength > BACKPRESSURE_BYTES) this.socket.pause();
     enforceOutputLimit(this.client, this.state);
+    this.client.writer.limit = outputRoom(this.client, this.state);
   }
 
   private write(piece: Buffer | string): void {
