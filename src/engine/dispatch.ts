@@ -172,6 +172,8 @@ export class Dispatcher {
     this.currentArgv = argv;
     const errorsBefore = server.stats.totalErrorReplies;
     const start = performance.now();
+    // CLIENT LIST shows the command being run (cmd=client|list), as Redis sets lastcmd before call().
+    client.lastCommand = spec.name;
     this.depth++;
     try {
       spec.run!(ctx, argv);

@@ -24,6 +24,7 @@ const MAX_SCRIPT_REPLY_ELEMENTS = 1 << 24;
 export class ScriptReply implements Reply {
   resp: 2 | 3 = 2;
   overflowed = false;
+  pushing = false;
   private elements = 0;
   /** Counts error replies, as the server counts every error a command replies. */
   onError: ((line: string) => void) | undefined;

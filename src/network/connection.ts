@@ -91,13 +91,14 @@ export class Connection implements ClientTransport {
     const client = this.client;
     const before = client.replyMode;
     if (before === 'on') return this.dispatcher.execute(client, argv);
-    // CLIENT REPLY OFF/SKIP: run the command, then drop what it wrote (CLIENT REPLY ON itself replies).
-    const mark = client.writer.length;
+    // CLIENT REPLY OFF, or the one command a SKIP skips: run it muted (pushes still go out). 'skip'
+    // means "skip the next one", as Redis' SKIP_NEXT, so a SKIP run now arms it again.
+    if (before === 'skip') client.replyMode = 'on';
+    client.writer.muted = true;
     const result = this.dispatcher.execute(client, argv);
-    if (result === 'paused') return result;
-    const after = modeOf(client);
-    if (before === 'skip' || after !== 'on') client.writer.truncate(mark);
-    if (before === 'skip' && after === 'skip') client.replyMode = 'on';
+    if (result === 'paused') client.replyMode = before;
+    // OFF stays muted for whatever comes later too (a blocked command served, MONITOR lines).
+    client.writer.muted = client.replyMode === 'off';
     return result;
   }
 
@@ -167,9 +168,4 @@ export class Connection implements ClientTransport {
     this.client.closing = true;
     this.onClosed(this);
   }
-}
-
-/** Read through a call so the compiler doesn't assume the mode can't change while a command runs. */
-function modeOf(client: Client): Client['replyMode'] {
-  return client.replyMode;
 }

@@ -37,6 +37,11 @@ export interface Reply {
    * dropped and the client closed, so loops writing a reply whose size the client chose stop here.
    */
   readonly overflowed: boolean;
+  /**
+   * Set while a push frame (a pub/sub message, a subscription confirmation) is written: CLIENT REPLY
+   * OFF/SKIP mute replies, not pushes, as Redis' CLIENT_PUSHING flag lets them through.
+   */
+  pushing: boolean;
 }
 
 /** Counters a writer reports its errors to (INFO errorstats, total_error_replies). */
@@ -63,6 +68,9 @@ export class RespWriter implements Reply {
   /** Bytes past which nothing more is kept (the room left under the client's hard output limit); 0 = none. */
   limit = 0;
   overflowed = false;
+  /** CLIENT REPLY OFF/SKIP: everything but push frames is dropped. */
+  muted = false;
+  pushing = false;
   /** Allocated on the first write, so idle clients (and a script's client) cost no buffer. */
   private buf = EMPTY;
   private used = 0;
@@ -77,7 +85,7 @@ export class RespWriter implements Reply {
 
   /** Appends already-rendered protocol text (pub/sub messages, MONITOR lines). */
   raw(s: string): void {
-    if (this.overflowed) return;
+    if (this.overflowed || (this.muted && !this.pushing)) return;
     if (s.length > LARGE_STRING) {
       this.seal();
       this.chunks.push(s);
