@@ -257,7 +257,9 @@ export class Config implements ConfigAccess {
   }
 
   private render(spec: OptionSpec): string {
-    return this.values.get(spec.name) ?? '';
+    const value = this.values.get(spec.name) ?? '';
+    // Redis prints 'A' alone for all classes, even when 'n' (new keys, not in 'A') is on too.
+    return spec.name === 'notify-keyspace-events' && value.startsWith('An') ? `A${value.slice(2)}` : value;
   }
 
   private store(spec: OptionSpec, value: string): void {
@@ -422,7 +424,8 @@ export function parseNotifyFlags(raw: string): string | ConfigError {
     else set.add(c);
   }
   const all = [...'g$lshzxetd'].every((x) => set.has(x));
-  let out = all ? 'A' : [...'g$lshzxetdn'].filter((x) => set.has(x)).join('');
+  // 'n' is not part of 'A': kept after it so that it stays in effect, although CONFIG GET hides it there.
+  let out = all ? (set.has('n') ? 'An' : 'A') : [...'g$lshzxetdn'].filter((x) => set.has(x)).join('');
   if (set.has('K')) out += 'K';
   if (set.has('E')) out += 'E';
   if (set.has('m')) out += 'm';

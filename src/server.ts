@@ -27,6 +27,7 @@ import { Replication } from './replication/replication.js';
 import { attachRdbPersistence, type RdbPersistence } from './persistence/rdb-persistence.js';
 import { attachSnapshots } from './persistence/snapshot.js';
 import { clientsLimit } from './engine/client-memory.js';
+import { enforceOutputLimit } from './network/output-limits.js';
 
 export interface ListenAddress {
   host: string;
@@ -419,7 +420,11 @@ export class FerriteServer implements ServerControl {
         }
       }
     }
-    for (const conn of this.connections) if (conn.client.blocked !== null || conn.client.paused) conn.client.flush();
+    for (const conn of this.connections) {
+      if (conn.client.blocked !== null || conn.client.paused) conn.client.flush();
+      // A client over its soft limit that sends nothing more must still be cut once the soft seconds pass.
+      else if (conn.outputBytes() > 0) enforceOutputLimit(conn.client, state);
+    }
   }
 
   shutdown(options: { save?: boolean; now?: boolean; force?: boolean }): string | undefined {

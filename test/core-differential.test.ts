@@ -112,6 +112,18 @@ test('expiry: EXPIRE family, NX/XX/GT/LT, TTL family, PERSIST', async () => {
   ]);
 });
 
+test('expiry: big 64-bit times are accepted or refused as Redis checks them', async () => {
+  await same([
+    ['SET', 'k', 'v'], ['PEXPIREAT', 'k', '9223372036854770000'], ['PEXPIRETIME', 'k'], ['EXPIRETIME', 'k'],
+    ['EXPIREAT', 'k', '9223372036854770'], ['EXPIRETIME', 'k'], ['EXPIREAT', 'k', '9223372036854775'], ['EXPIREAT', 'k', '9223372036854776'],
+    ['EXPIRE', 'k', '9223372036854775'], ['PEXPIRE', 'k', '9223372036854770000'], ['EXPIRE', 'k', '92233720368547'],
+    ['SET', 'k', 'v', 'PXAT', '9223372036854770000'], ['PEXPIRETIME', 'k'], ['SET', 'k', 'v', 'EXAT', '9223372036854770'],
+    ['SET', 'k', 'v', 'EX', '9223372036854775'], ['SET', 'k', 'v', 'EX', '92233720368547'], ['EXISTS', 'k'],
+    ['SET', 'k', 'v', 'PX', '9223372036854775807'], ['GETEX', 'k', 'EXAT', '9223372036854775808'], ['GETEX', 'k', 'PXAT', '9223372036854770000'],
+    ['PEXPIRETIME', 'k'], ['PEXPIREAT', 'k', '-9223372036854775808'], ['EXISTS', 'k'],
+  ]);
+});
+
 test('errors: unknown commands, arity, RESP3 shapes', async () => {
   await same([
     ['NOSUCHCOMMAND', 'a', 'b'], ['nosuch'], ['GET'], ['SET', 'a'], ['EXPIRE'], ['OBJECT'], ['OBJECT', 'FOO', 'k'], ['CONFIG', 'FOO'],

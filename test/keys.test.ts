@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Redis } from 'ioredis';
-import { startFerrite } from './helpers/servers.js';
+import { startFerrite, startRedis } from './helpers/servers.js';
 import type { RunningServer } from '../src/index.js';
 
 let ferrite: RunningServer;
@@ -145,6 +145,33 @@ test('values up to the configured proto-max-bulk-len are accepted and bigger wri
   } finally {
     c.disconnect();
     await s.close();
+  }
+});
+
+
+test('EXISTS, TYPE, TTL and PTTL leave OBJECT IDLETIME alone, as in redis-server; GET resets it', async () => {
+  const redis = await startRedis();
+  const clients = [new Redis(redis.port, '127.0.0.1'), client];
+  try {
+    for (const c of clients) await c.set('idle', 'v');
+    await new Promise((r) => setTimeout(r, 2100));
+    const idle: number[][] = [];
+    for (const c of clients) {
+      await c.exists('idle');
+      await c.type('idle');
+      await c.ttl('idle');
+      await c.pttl('idle');
+      const untouched = Number(await c.object('IDLETIME', 'idle'));
+      await c.get('idle');
+      idle.push([untouched, Number(await c.object('IDLETIME', 'idle'))]);
+    }
+    for (const [untouched, afterGet] of idle) {
+      assert.ok(untouched >= 1, `idle time ${untouched} after the no-touch reads`);
+      assert.is(afterGet, 0);
+    }
+  } finally {
+    clients[0].disconnect();
+    await redis.close();
   }
 });
 

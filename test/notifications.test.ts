@@ -71,6 +71,13 @@ test('class and type filters: Kg, E$, Ex, and "new" with explicit classes', asyn
   await sameNotifications('KEg$n', [send('o', 'SET', 'n1', 'v'), send('o', 'SET', 'n1', 'w'), send('o', 'RENAME', 'n1', 'n2'), send('o', 'INCR', 'n3')]);
 });
 
+test('KEAn keeps "new" although CONFIG GET shows AKE, as redis-server', async () => {
+  const newKeys = [send('o', 'SET', 'n1', 'v'), send('o', 'SET', 'n1', 'w'), send('o', 'HSET', 'n2', 'f', 'v'), send('o', 'CONFIG', 'GET', 'notify-keyspace-events')];
+  await sameNotifications('KEAn', newKeys);
+  await sameNotifications('AnKE', newKeys);
+  await sameNotifications('nK', newKeys);
+});
+
 test('notifications from inside MULTI/EXEC, to a RESP3 subscriber', async () => {
   await sameNotifications('KEA', [
     send('o', 'MULTI'), send('o', 'SET', 't1', '1'), send('o', 'INCR', 't1'), send('o', 'DEL', 't1'), send('o', 'EXEC'),

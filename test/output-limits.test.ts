@@ -163,4 +163,75 @@ test('normal class: a client that pipelines big replies without reading is cut, 
   }
 });
 
+/** Keys long enough that 20,000 of their names pass a 1 MB reply. */
+const keyName = (i: number): string => `key:${i}:${'k'.repeat(60)}`;
+
+/** Sends one command on a fresh raw connection and resolves with the bytes received before the server closed it. */
+async function untilClosed(port: number, command: string): Promise<number> {
+  const socket = createConnection({ port, host: '127.0.0.1' });
+  let received = 0;
+  socket.on('data', (d: Buffer) => void (received += d.length));
+  socket.on('error', () => undefined);
+  await new Promise((resolve) => socket.once('connect', resolve));
+  socket.write(command);
+  await new Promise((resolve) => socket.once('close', resolve));
+  return received;
+}
+
+test('a reply the client sized itself is cut at the hard limit: HRANDFIELD/SRANDMEMBER/ZRANDMEMBER -999999999, KEYS, LRANGE, SMEMBERS, ZRANGE, SORT, MGET, SCAN: nothing of it is sent', async () => {
+  const c = new Redis(ferrite.port, '127.0.0.1');
+  try {
+    await c.config('SET', 'client-output-buffer-limit', 'normal 1000000 0 0');
+    await c.hset('h', 'a', 'b');
+    await c.sadd('s1', 'm');
+    await c.zadd('z1', 1, 'm');
+    const value = 'v'.repeat(100);
+    const p = c.pipeline();
+    for (let i = 0; i < 20_000; i++) p.set(keyName(i), value);
+    for (let i = 0; i < 20_000; i += 1000) {
+      const members = Array.from({ length: 1000 }, (_, j) => `${value}${i + j}`);
+      p.rpush('list', ...members);
+      p.sadd('set', ...members);
+      p.zadd('zset', ...members.flatMap((m, j) => [i + j, m]));
+    }
+    await p.exec();
+    const mget = `*20001\r\n$4\r\nMGET\r\n${Array.from({ length: 20_000 }, (_, i) => `$${keyName(i).length}\r\n${keyName(i)}\r\n`).join('')}`;
+    const commands = [
+      'HRANDFIELD h -999999999\r\n', 'HRANDFIELD h -999999999 WITHVALUES\r\n', 'SRANDMEMBER s1 -999999999\r\n',
+      'ZRANDMEMBER z1 -999999999 WITHSCORES\r\n', 'KEYS *\r\n', 'LRANGE list 0 -1\r\n', 'SMEMBERS set\r\n',
+      'ZRANGE zset 0 -1 WITHSCORES\r\n', 'SORT list ALPHA\r\n', 'SCAN 0 COUNT 100000\r\n', mget,
+    ];
+    for (const command of commands) {
+      const received = await untilClosed(ferrite.port, command);
+      // The whole reply is over the limit before any of it is written, so none of it goes out.
+      assert.is(received, 0, `${command.slice(0, 40)}: ${received} bytes sent`);
+      assert.is(await c.ping(), 'PONG');
+    }
+    assert.is(await c.hget('h', 'a'), 'b');
+  } finally {
+    await c.config('SET', 'client-output-buffer-limit', 'normal 0 0 0');
+    c.disconnect();
+  }
+});
+
+test('soft limit on the normal class cuts a client that stays over it without sending anything more', async () => {
+  const c = new Redis(ferrite.port, '127.0.0.1');
+  let stalled: Socket | undefined;
+  try {
+    await c.config('SET', 'client-output-buffer-limit', 'normal 0 100000 1');
+    await c.set('big', 'v'.repeat(16 * MB));
+    stalled = await stalledClient(ferrite.port, 'CLIENT SETNAME quiet\r\n');
+    stalled.write('GET big\r\n');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok((await clientLine(c, 'quiet')) !== undefined, 'still connected within the soft seconds');
+    for (let i = 0; i < 100 && (await clientLine(c, 'quiet')) !== undefined; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.is(await clientLine(c, 'quiet'), undefined, 'cut after the soft seconds with no further input');
+  } finally {
+    stalled?.destroy();
+    await c.config('SET', 'client-output-buffer-limit', 'normal 0 0 0');
+    await c.del('big');
+    c.disconnect();
+  }
+});
+
 test.run();

@@ -76,6 +76,15 @@ test('protocol: too big inline request closes with Redis error', async () => {
   assert.ok(f.closed && r.closed);
 });
 
+for (const prefix of ['\x00', '*\x00', '$\x00', '*1\r\n$\x00']) {
+  test(`protocol: ${JSON.stringify(prefix)} then 70 KB without a newline closes with Redis' error`, async () => {
+    const input = prefix + 'a'.repeat(70 * 1024);
+    const [r, f] = await Promise.all([exchange(redis.port, input), exchange(ferrite.port, input)]);
+    assert.is(f.out, r.out);
+    assert.ok(f.closed && r.closed);
+  });
+}
+
 test('protocol: binary-safe values with \\0 and CRLF inside', async () => {
   const c = await RawClient.connect(ferrite.port);
   const value = Buffer.from([0, 13, 10, 255, 128, 0, 36, 42, 13, 10]);

@@ -149,6 +149,34 @@ test('CLIENT REPLY OFF and SKIP suppress replies', async () => {
   c.close();
 });
 
+test('CLIENT REPLY OFF mutes replies but not pub/sub pushes; SKIP skips the next command only, ON after SKIP replies (as redis-server)', async () => {
+  const scripts = [
+    ['CLIENT REPLY OFF', 'SUBSCRIBE ch', 'PING'],
+    ['HELLO 3', 'CLIENT REPLY OFF', 'SUBSCRIBE ch', 'PING'],
+    ['CLIENT REPLY SKIP', 'CLIENT REPLY ON', 'PING', 'CLIENT REPLY SKIP', 'CLIENT REPLY SKIP', 'PING', 'PING'],
+    ['CLIENT REPLY OFF', 'PING', 'RESET', 'PING'],
+  ];
+  for (const script of scripts) {
+    const transcripts: string[] = [];
+    for (const port of [redis.port, ferrite.port]) {
+      const c = await RawClient.connect(port);
+      const pub = new Redis({ port });
+      c.send(script.map((line) => `${line}\r\n`).join(''));
+      const subscribed = script.includes('SUBSCRIBE ch');
+      await until(async () => !subscribed || (await pub.pubsub('NUMSUB', 'ch'))[1] === 1, 'subscribed');
+      // A muted subscriber still gets messages: the last one marks the end of its transcript.
+      if (subscribed) await pub.publish('ch', 'hello');
+      if (subscribed) await pub.publish('ch', 'end');
+      else c.send('ECHO end\r\n');
+      transcripts.push(await c.readUntil('end\r\n').catch(() => c.pending()));
+      c.close();
+      pub.disconnect();
+    }
+    assert.is(transcripts[1].replace(/:\d+\r\n\$4\r\nmode/, ':ID\r\n$4\r\nmode').replace(/\$6\r\n[0-9.]+\r\n\$5\r\nproto/, '$6\r\nVER\r\n$5\r\nproto'),
+      transcripts[0].replace(/:\d+\r\n\$4\r\nmode/, ':ID\r\n$4\r\nmode').replace(/\$6\r\n[0-9.]+\r\n\$5\r\nproto/, '$6\r\nVER\r\n$5\r\nproto'), script.join(' / '));
+  }
+});
+
 test('CLIENT UNBLOCK on a non-blocked client answers 0', async () => {
   assert.is(await client.call('CLIENT', 'UNBLOCK', String(await client.client('ID'))), 0);
 });

@@ -150,13 +150,13 @@ export function expireOptionsOrReply(
       default: {
         if (unit !== undefined || o.keepTtl || o.persist || !hasNext) return syntaxError(reply);
         unit = opt;
-        const v = parseInteger(argv[++i]);
+        const v = parseInt64(argv[++i]);
         if (v === undefined) {
           reply.error(E.NOT_INTEGER);
           return undefined;
         }
         const at = expireAtFrom(opt, v, now);
-        if (v <= 0 || at === undefined) {
+        if (v <= 0n || at === undefined || at <= 0) {
           reply.error(E.INVALID_EXPIRE(command));
           return undefined;
         }
@@ -167,15 +167,31 @@ export function expireOptionsOrReply(
   return o;
 }
 
-/** EX/PX/EXAT/PXAT value → absolute ms; undefined when it overflows like Redis' checks. */
-export function expireAtFrom(unit: string, v: number, now: number): number | undefined {
-  let at: number;
-  if (unit === 'EX') at = now + v * 1000;
-  else if (unit === 'PX') at = now + v;
-  else if (unit === 'EXAT') at = v * 1000;
-  else at = v;
-  if (!Number.isSafeInteger(at) || Math.abs(v) > Number.MAX_SAFE_INTEGER / 1000) return undefined;
-  return at;
+const LLONG_MAX_BIG = 2n ** 63n - 1n;
+const LLONG_MIN_BIG = -(2n ** 63n);
+
+/**
+ * An expire argument in `unit` (EX/PX relative to `now`, EXAT/PXAT absolute) → absolute ms, with Redis'
+ * overflow checks done in 64-bit integers as expire.c does them (seconds beyond LLONG_MAX/1000, a sum
+ * beyond LLONG_MAX); undefined when they fail. Far-future instants are kept as the nearest double.
+ */
+export function expireAtFrom(unit: string, v: bigint, now: number): number | undefined {
+  const seconds = unit === 'EX' || unit === 'EXAT';
+  if (seconds && (v > LLONG_MAX_BIG / 1000n || v < LLONG_MIN_BIG / 1000n)) return undefined;
+  const ms = seconds ? v * 1000n : v;
+  const base = unit === 'EX' || unit === 'PX' ? BigInt(now) : 0n;
+  if (ms > LLONG_MAX_BIG - base) return undefined;
+  return Number(ms + base);
+}
+
+/**
+ * A far-future ms instant as a 64-bit integer: the double's shortest decimal (which gives back a
+ * round argument such as 9223372036854770000 as it was sent), clamped to the 64-bit range.
+ */
+export function msInt(ms: number): number | bigint {
+  if (Number.isSafeInteger(ms)) return ms;
+  const big = BigInt(String(Math.trunc(ms)));
+  return big > LLONG_MAX_BIG ? LLONG_MAX_BIG : big < LLONG_MIN_BIG ? LLONG_MIN_BIG : big;
 }
 
 function syntaxError(reply: Reply): undefined {

@@ -156,6 +156,8 @@ function reply(ctx: CommandContext, argv: string[]): void {
   const mode = argv[2].toUpperCase();
   if (mode === 'ON') {
     ctx.client.replyMode = 'on';
+    // Its own OK goes out even when this command was muted (after OFF, or as the one SKIP skips).
+    ctx.client.writer.muted = false;
     ctx.reply.ok();
   } else if (mode === 'OFF') ctx.client.replyMode = 'off';
   else if (mode === 'SKIP') {

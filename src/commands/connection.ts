@@ -31,6 +31,7 @@ function reset(ctx: CommandContext): void {
   c.multiFailed = false;
   c.dirtyCas = false;
   c.replyMode = 'on';
+  c.writer.muted = false;
   c.monitor = false;
   ctx.server.monitors.delete(c);
   c.noEvict = false;

@@ -1,6 +1,6 @@
 // Key expiry commands (Redis expire.c): EXPIRE family with NX/XX/GT/LT, TTL family, PERSIST.
 // Relative times are propagated as PEXPIREAT so replicas and the AOF agree on the instant.
-import { parseInteger } from './args.js';
+import { expireAtFrom, msInt, parseInt64 } from './args.js';
 import * as E from '../engine/errors.js';
 import type { CommandContext, CommandSpec } from '../engine/types.js';
 
@@ -8,7 +8,7 @@ type Unit = 'EX' | 'PX' | 'EXAT' | 'PXAT';
 
 function expireGeneric(ctx: CommandContext, argv: string[], unit: Unit): void {
   const key = argv[1];
-  const v = parseInteger(argv[2]);
+  const v = parseInt64(argv[2]);
   if (v === undefined) return ctx.reply.error(E.NOT_INTEGER);
   let nx = false, xx = false, gt = false, lt = false;
   for (let i = 3; i < argv.length; i++) {
@@ -22,11 +22,8 @@ function expireGeneric(ctx: CommandContext, argv: string[], unit: Unit): void {
   if (nx && (xx || gt || lt)) return ctx.reply.error('ERR NX and XX, GT or LT options at the same time are not compatible');
   if (gt && lt) return ctx.reply.error('ERR GT and LT options at the same time are not compatible');
   const now = ctx.server.keyspace.now;
-  const scale = unit === 'EX' || unit === 'EXAT' ? 1000 : 1;
-  const base = unit === 'EX' || unit === 'PX' ? now : 0;
-  if (Math.abs(v) > Number.MAX_SAFE_INTEGER / scale) return ctx.reply.error(E.INVALID_EXPIRE(argv[0].toLowerCase()));
-  const at = base + v * scale;
-  if (!Number.isSafeInteger(at)) return ctx.reply.error(E.INVALID_EXPIRE(argv[0].toLowerCase()));
+  const at = expireAtFrom(unit, v, now);
+  if (at === undefined) return ctx.reply.error(E.INVALID_EXPIRE(argv[0].toLowerCase()));
   const current = ctx.db.getExpire(key);
   if (current === undefined) return ctx.reply.int(0);
   // A persistent key counts as an infinite TTL for GT/LT.
@@ -44,22 +41,18 @@ function expireGeneric(ctx: CommandContext, argv: string[], unit: Unit): void {
   ctx.db.setExpire(key, at);
   ctx.dirty();
   ctx.notify('generic', 'expire', key);
-  ctx.propagateAs(['PEXPIREAT', key, String(at)]);
+  ctx.propagateAs(['PEXPIREAT', key, String(msInt(at))]);
   ctx.reply.int(1);
 }
 
 function ttlGeneric(ctx: CommandContext, argv: string[], output: 'ttl' | 'pttl' | 'expiretime' | 'pexpiretime'): void {
-  const at = ctx.db.getExpire(argv[1]);
-  if (at === undefined) {
-    ctx.server.keyspaceStats.misses++;
-    return ctx.reply.int(-2);
-  }
-  ctx.server.keyspaceStats.hits++;
+  if (ctx.db.lookupRead(argv[1], false) === undefined) return ctx.reply.int(-2);
+  const at = ctx.db.getExpire(argv[1])!;
   if (at === 0) return ctx.reply.int(-1);
-  if (output === 'expiretime') return ctx.reply.int(Math.floor(at / 1000));
-  if (output === 'pexpiretime') return ctx.reply.int(at);
+  if (output === 'expiretime') return ctx.reply.int(msInt(Math.floor(at / 1000)));
+  if (output === 'pexpiretime') return ctx.reply.int(msInt(at));
   const ttl = Math.max(0, at - ctx.server.keyspace.now);
-  ctx.reply.int(output === 'pttl' ? ttl : Math.floor((ttl + 500) / 1000));
+  ctx.reply.int(msInt(output === 'pttl' ? ttl : Math.floor((ttl + 500) / 1000)));
 }
 
 function persist(ctx: CommandContext, argv: string[]): void {

@@ -203,16 +203,24 @@ function hrandfieldWithCount(ctx: CommandContext, argv: string[]): void {
   if (hash === undefined) return;
   if (hash === null || l === 0n) return ctx.reply.array(0);
   const count = Number(l < 0n ? -l : l);
-  if (l < 0n || count === 1) {
-    // Negative counts may repeat fields.
-    const picks: HashField[] = [];
-    for (let i = 0; i < count; i++) picks.push(hash.random()!);
-    return replyFields(ctx, picks, withValues);
-  }
+  if (l < 0n || count === 1) return replyRepeatedFields(ctx, hash, count, withValues);
   if (count >= hash.length) return replyFields(ctx, Array.from(hash.fields()), withValues);
   // A listpack hands out a sample in its own order, as Redis' lpRandomPairsUnique does.
   const inOrder = hash.encoding() === 'listpack';
   replyFields(ctx, sampleDistinct(() => hash.fields(), hash.length, count, () => hash.random()!, inOrder), withValues);
+}
+
+/** A negative count may repeat fields: each pick is written as it is drawn, since the count may be huge. */
+function replyRepeatedFields(ctx: CommandContext, hash: HashValue, count: number, withValues: boolean): void {
+  const reply = ctx.reply;
+  const nested = withValues && reply.resp === 3;
+  reply.array(withValues && !nested ? count * 2 : count);
+  for (let i = 0; i < count && !reply.overflowed; i++) {
+    const f = hash.random()!;
+    if (nested) reply.array(2);
+    reply.bulk(f.key);
+    if (withValues) reply.bulk(f.value);
+  }
 }
 
 /** Fields, or field-value pairs: flat in RESP2, an array of pairs in RESP3. */

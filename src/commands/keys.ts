@@ -23,7 +23,7 @@ function del(ctx: CommandContext, argv: string[]): void {
 
 function exists(ctx: CommandContext, argv: string[]): void {
   let n = 0;
-  for (let i = 1; i < argv.length; i++) if (ctx.db.lookupRead(argv[i]) !== undefined) n++;
+  for (let i = 1; i < argv.length; i++) if (ctx.db.lookupRead(argv[i], false) !== undefined) n++;
   ctx.reply.int(n);
 }
 
@@ -34,7 +34,7 @@ function touch(ctx: CommandContext, argv: string[]): void {
 }
 
 function type(ctx: CommandContext, argv: string[]): void {
-  const v = ctx.db.peek(argv[1]);
+  const v = ctx.db.lookupRead(argv[1], false);
   ctx.reply.simple(v === undefined ? 'none' : typeName(v));
 }
 

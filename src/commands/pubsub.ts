@@ -14,10 +14,12 @@ function subscriptionCount(ctx: CommandContext, kind: SubscriptionKind): number 
 /** [event, name, count]; a null name when unsubscribing from nothing. */
 function replySubscription(ctx: CommandContext, event: string, name: string | null, kind: SubscriptionKind): void {
   const r = ctx.reply;
+  r.pushing = true;
   r.push(3);
   r.bulk(event);
   name === null ? r.nil() : r.bulk(name);
   r.int(subscriptionCount(ctx, kind));
+  r.pushing = false;
 }
 
 function subscribeGeneric(ctx: CommandContext, argv: string[], kind: SubscriptionKind, event: string): void {

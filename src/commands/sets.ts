@@ -215,7 +215,7 @@ function srandmemberWithCount(ctx: CommandContext, argv: string[]): void {
   if (l < 0n || count === 1) {
     // Negative counts may repeat members.
     ctx.reply.array(count);
-    for (let i = 0; i < count; i++) ctx.reply.bulk(set.random()!);
+    for (let i = 0; i < count && !ctx.reply.overflowed; i++) ctx.reply.bulk(set.random()!);
     return;
   }
   if (count >= set.length) return replyArray(ctx, set.members());

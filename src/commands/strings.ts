@@ -1,7 +1,7 @@
 // String commands (Redis t_string.c): GET/SET and friends, counters, ranges, LCS.
 import { MAX_STRING_LENGTH } from '../protocol/request-parser.js';
 import { encodeString, stringOf, type StringValue } from '../structures/values.js';
-import { expireOptionsOrReply, intOrReply, parseInt64, type ExpireOptions } from './args.js';
+import { expireOptionsOrReply, intOrReply, msInt, parseInt64, type ExpireOptions } from './args.js';
 import { incrementFloatText } from './long-double.js';
 import * as E from '../engine/errors.js';
 import { readStringOrReply, writeStringOrReply } from './lookup.js';
@@ -47,7 +47,7 @@ function setGeneric(ctx: CommandContext, key: string, value: string, o: ExpireOp
   ctx.notify('string', 'set', key);
   if (o.expireAt !== undefined) {
     ctx.notify('generic', 'expire', key);
-    ctx.propagateAs(['SET', key, value, 'PXAT', String(o.expireAt)]);
+    ctx.propagateAs(['SET', key, value, 'PXAT', String(msInt(o.expireAt))]);
   } else if (o.get || o.nx || o.xx) {
     ctx.propagateAs(o.keepTtl ? ['SET', key, value, 'KEEPTTL'] : ['SET', key, value]);
   }
@@ -116,7 +116,7 @@ function getex(ctx: CommandContext, argv: string[]): void {
     } else {
       ctx.db.setExpire(key, o.expireAt);
       ctx.notify('generic', 'expire', key);
-      ctx.propagateAs(['PEXPIREAT', key, String(o.expireAt)]);
+      ctx.propagateAs(['PEXPIREAT', key, String(msInt(o.expireAt))]);
     }
     ctx.dirty();
   } else if (o.persist && ctx.db.persist(key)) {

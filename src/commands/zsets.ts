@@ -620,7 +620,7 @@ function zrandmemberOne(ctx: CommandContext, key: string): void {
 /** A negative count: independent picks, written as they are drawn (the count may be huge). */
 function replyRepeatedPicks(reply: Reply, z: ZSetValue, count: number, withScores: boolean): void {
   beginEntries(reply, count, withScores);
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < count && !reply.overflowed; i++) {
     const e = z.random()!;
     entry(reply, e.key, e.score, withScores);
   }

@@ -188,6 +188,8 @@ export class Dispatcher {
     const start = performance.now();
     const tracking = server.tracking;
     if (this.depth === 0) tracking.begin(client);
+    // CLIENT LIST shows the command being run (cmd=client|list), as Redis sets lastcmd before call().
+    client.lastCommand = spec.name;
     this.depth++;
     try {
       spec.run!(ctx, argv);

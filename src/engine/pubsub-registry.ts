@@ -119,9 +119,11 @@ export class PubSubRegistry {
   }
 
   private deliver(client: Client, msg: Message): void {
-    // Redis counts receivers it can't write to (closing, CLIENT REPLY OFF) but sends them nothing.
-    if (client.closing || client.replyMode === 'off') return;
+    // Redis counts a closing receiver but sends it nothing; CLIENT REPLY OFF mutes replies, not messages.
+    if (client.closing) return;
+    client.writer.pushing = true;
     client.writer.raw(msg.for(client.resp));
+    client.writer.pushing = false;
     this.toFlush.add(client);
     if (this.flushScheduled) return;
     this.flushScheduled = true;

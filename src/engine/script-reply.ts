@@ -14,8 +14,18 @@ interface OpenArray {
   kind: 'array' | 'set' | 'map';
 }
 
+/**
+ * Elements one command's reply may hand a script. A script has no output buffer limit; past this the
+ * command stops (`overflowed`) and redis.call raises an error, instead of the process running out of
+ * memory building a table no script could use.
+ */
+const MAX_SCRIPT_REPLY_ELEMENTS = 1 << 24;
+
 export class ScriptReply implements Reply {
   resp: 2 | 3 = 2;
+  overflowed = false;
+  pushing = false;
+  private elements = 0;
   /** Counts error replies, as the server counts every error a command replies. */
   onError: ((line: string) => void) | undefined;
   private readonly open: OpenArray[] = [];
@@ -26,10 +36,16 @@ export class ScriptReply implements Reply {
     this.resp = resp;
     this.open.length = 0;
     this.result = undefined;
+    this.overflowed = false;
+    this.elements = 0;
   }
 
   /** The complete reply; a command that wrote none (a bug) reads as nil, as an empty reply would. */
   take(): ScriptValue {
+    if (this.overflowed) {
+      this.overflowed = false;
+      return { t: 'error', v: `ERR the reply has more than ${MAX_SCRIPT_REPLY_ELEMENTS} elements, too many for a script` };
+    }
     const out = this.result ?? { t: 'nil' };
     this.result = undefined;
     return out;
@@ -87,12 +103,20 @@ export class ScriptReply implements Reply {
   }
 
   private start(kind: OpenArray['kind'], length: number): void {
+    if (this.overflowed) return;
     if (length === 0) return this.add(closed(kind, []));
+    this.elements += length;
+    if (this.elements > MAX_SCRIPT_REPLY_ELEMENTS) {
+      this.overflowed = true;
+      this.open.length = 0;
+      return;
+    }
     this.open.push({ items: [], left: length, kind });
   }
 
   /** Appends a finished value to the innermost open container, closing every container it completes. */
   private add(value: ScriptValue): void {
+    if (this.overflowed) return;
     let v = value;
     for (;;) {
       const top = this.open[this.open.length - 1];

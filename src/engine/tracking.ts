@@ -253,9 +253,12 @@ export class Tracking {
         // The original connection learns that its messages have nowhere to go.
         state.brokenRedirect = true;
         if (client.resp === 3) {
+          // A push, not a reply: CLIENT REPLY OFF does not mute it.
+          client.writer.pushing = true;
           client.writer.push(2);
           client.writer.bulk('tracking-redir-broken');
           client.writer.int(state.redirect);
+          client.writer.pushing = false;
           client.flush();
         }
         return;
@@ -263,21 +266,22 @@ export class Tracking {
       target = redir;
       redirected = true;
     }
+    // RESP2 without a redirect has no way to carry a push.
+    if (target.resp !== 3 && !(redirected && target.subscriptionCount > 0)) return;
     const w = target.writer;
+    w.pushing = true;
     if (target.resp === 3) {
       w.push(2);
       w.bulk('invalidate');
-    } else if (redirected && target.subscriptionCount > 0) {
+    } else {
       w.array(3);
       w.bulk('message');
       w.bulk(INVALIDATE_CHANNEL);
-    } else {
-      // RESP2 without a redirect has no way to carry a push.
-      return;
     }
     // The flush's null is written as the tracking client's own protocol's null, as Redis does.
     if (keys === null) w.raw(client.resp === 3 ? NULL_RESP3 : NULL_RESP2);
     else w.bulks(keys);
+    w.pushing = false;
     if (target !== this.current) target.flush();
   }
 }

@@ -4,7 +4,7 @@ import { Client, type ClientTransport } from '../engine/client.js';
 import type { Dispatcher } from '../engine/dispatch.js';
 import type { ServerState } from '../engine/server-context.js';
 import { ProtocolError, RequestParser } from '../protocol/request-parser.js';
-import { enforceOutputLimit } from './output-limits.js';
+import { closeOverLimit, enforceOutputLimit, outputRoom } from './output-limits.js';
 
 /** Past this many unsent bytes we stop reading from the client until its socket drains. */
 const BACKPRESSURE_BYTES = 64 * 1024 * 1024;
@@ -46,6 +46,7 @@ export class Connection implements ClientTransport {
     socket.on('drain', () => socket.resume());
     socket.on('error', () => this.close(false));
     socket.on('close', () => this.teardown());
+    this.client.writer.limit = outputRoom(this.client, state);
   }
 
   private onData(chunk: Buffer): void {
@@ -60,6 +61,7 @@ export class Connection implements ClientTransport {
     if (this.processing) return;
     this.processing = true;
     const client = this.client;
+    client.writer.limit = outputRoom(client, this.state);
     try {
       while (client.blocked === null && !client.paused && !client.closing) {
         this.parser.authenticated = client.authenticated || !this.state.acl.authRequired(client);
@@ -74,6 +76,11 @@ export class Connection implements ClientTransport {
           this.pendingArgv = argv;
           break;
         }
+        if (client.writer.overflowed) {
+          // As Redis' CLIENT_CLOSE_ASAP: nothing more of this client's is run or sent.
+          closeOverLimit(client, this.state);
+          break;
+        }
         if (client.writer.length > BATCH_OUTPUT_BYTES) this.flush();
       }
     } finally {
@@ -86,13 +93,14 @@ export class Connection implements ClientTransport {
     const client = this.client;
     const before = client.replyMode;
     if (before === 'on') return this.dispatcher.execute(client, argv);
-    // CLIENT REPLY OFF/SKIP: run the command, then drop what it wrote (CLIENT REPLY ON itself replies).
-    const mark = client.writer.length;
+    // CLIENT REPLY OFF, or the one command a SKIP skips: run it muted (pushes still go out). 'skip'
+    // means "skip the next one", as Redis' SKIP_NEXT, so a SKIP run now arms it again.
+    if (before === 'skip') client.replyMode = 'on';
+    client.writer.muted = true;
     const result = this.dispatcher.execute(client, argv);
-    if (result === 'paused') return result;
-    const after = modeOf(client);
-    if (before === 'skip' || after !== 'on') client.writer.truncate(mark);
-    if (before === 'skip' && after === 'skip') client.replyMode = 'on';
+    if (result === 'paused') client.replyMode = before;
+    // OFF stays muted for whatever comes later too (a blocked command served, MONITOR lines).
+    client.writer.muted = client.replyMode === 'off';
     return result;
   }
 
@@ -108,6 +116,7 @@ export class Connection implements ClientTransport {
 
   flush(): void {
     if (this.closed) return;
+    if (this.client.writer.overflowed) return closeOverLimit(this.client, this.state);
     // With the AOF on, replies leave once the writes of this turn are in the file (fsynced under always).
     if (this.state.replyBarrier !== null && this.client.writer.length > 0 && this.state.replyBarrier.hold(this)) return;
     const bytes = this.client.writer.length;
@@ -123,6 +132,7 @@ export class Connection implements ClientTransport {
     }
     if (this.socket.writableLength > BACKPRESSURE_BYTES) this.socket.pause();
     enforceOutputLimit(this.client, this.state);
+    this.client.writer.limit = outputRoom(this.client, this.state);
     this.state.clientMemory.track(this.client);
   }
 
@@ -178,9 +188,4 @@ export class Connection implements ClientTransport {
     this.client.closing = true;
     this.onClosed(this);
   }
-}
-
-/** Read through a call so the compiler doesn't assume the mode can't change while a command runs. */
-function modeOf(client: Client): Client['replyMode'] {
-  return client.replyMode;
 }

@@ -79,6 +79,22 @@ export function enforceOutputLimit(client: Client, state: ServerState): void {
   if (transport === null || client.closing) return;
   const limit = limitsOf(state.config).get(limitClass(client));
   if (limit === undefined || !overLimit(client, transport.outputBytes(), limit)) return;
+  closeOverLimit(client, state);
+}
+
+/** Disconnects a client past its output limit, its unsent output dropped, with Redis' log line. */
+export function closeOverLimit(client: Client, state: ServerState): void {
+  if (client.transport === null || client.closing) return;
   state.log.warning(`Client ${describeClient(client, Date.now())} scheduled to be closed ASAP for overcoming of output buffer limits.`);
-  transport.close(false);
+  client.transport.close(false);
+}
+
+/**
+ * How many more bytes the client's replies may take before its hard limit (0: no hard limit). The
+ * writer stops keeping output past it, so one command's huge reply is never built whole in memory.
+ */
+export function outputRoom(client: Client, state: ServerState): number {
+  const hard = limitsOf(state.config).get(limitClass(client))?.hard ?? 0;
+  if (hard === 0 || client.transport === null) return 0;
+  return Math.max(1, hard - client.transport.outputBytes());
 }

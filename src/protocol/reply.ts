@@ -32,6 +32,16 @@ export interface Reply {
   verbatim(s: string, format?: string): void;
   /** An array of bulk strings, a common shape (KEYS, MGET without nils, ...). */
   bulks(items: readonly string[]): void;
+  /**
+   * True once the reply passed what its receiver may take (a client's hard output limit): the rest is
+   * dropped and the client closed, so loops writing a reply whose size the client chose stop here.
+   */
+  readonly overflowed: boolean;
+  /**
+   * Set while a push frame (a pub/sub message, a subscription confirmation) is written: CLIENT REPLY
+   * OFF/SKIP mute replies, not pushes, as Redis' CLIENT_PUSHING flag lets them through.
+   */
+  pushing: boolean;
 }
 
 /** Counters a writer reports its errors to (INFO errorstats, total_error_replies). */
@@ -55,6 +65,12 @@ const EMPTY = Buffer.alloc(0) as Latin1Buffer;
 export class RespWriter implements Reply {
   resp: 2 | 3 = 2;
   onError: ErrorListener | undefined;
+  /** Bytes past which nothing more is kept (the room left under the client's hard output limit); 0 = none. */
+  limit = 0;
+  overflowed = false;
+  /** CLIENT REPLY OFF/SKIP: everything but push frames is dropped. */
+  muted = false;
+  pushing = false;
   /** Allocated on the first write, so idle clients (and a script's client) cost no buffer. */
   private buf = EMPTY;
   private used = 0;
@@ -69,10 +85,12 @@ export class RespWriter implements Reply {
 
   /** Appends already-rendered protocol text (pub/sub messages, MONITOR lines). */
   raw(s: string): void {
+    if (this.overflowed || (this.muted && !this.pushing)) return;
     if (s.length > LARGE_STRING) {
       this.seal();
       this.chunks.push(s);
       this.chunkBytes += s.length;
+      this.checkLimit();
       return;
     }
     if (this.used + s.length > this.buf.length) this.grow(s.length);
@@ -184,9 +202,18 @@ export class RespWriter implements Reply {
     const piece = this.buf.subarray(0, this.used);
     this.chunks.push(piece);
     this.chunkBytes += this.used;
+    this.checkLimit();
     // The socket keeps a reference to written buffers, so a new one is needed; the rest of this one is reused.
     this.buf = (this.buf.length - this.used >= 1024 ? this.buf.subarray(this.used) : Buffer.allocUnsafe(INITIAL_BUFFER)) as Latin1Buffer;
     this.used = 0;
+  }
+
+  /** Checked when a chunk is finished (every 16 KB at most), not on every write. */
+  private checkLimit(): void {
+    if (this.limit === 0 || this.chunkBytes <= this.limit) return;
+    this.overflowed = true;
+    this.chunks = [];
+    this.chunkBytes = 0;
   }
 
   private grow(needed: number): void {

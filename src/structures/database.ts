@@ -161,8 +161,11 @@ export class Database {
     return this.dict.get(key);
   }
 
-  /** For reading commands: counts hits/misses and updates access data. */
-  lookupRead(key: string): RedisValue | undefined {
+  /**
+   * For reading commands: counts hits/misses and updates access data, unless `touch` is false (Redis'
+   * LOOKUP_NOTOUCH: EXISTS, TYPE and TTL must not change OBJECT IDLETIME or the LFU counter).
+   */
+  lookupRead(key: string, touch = true): RedisValue | undefined {
     const e = this.entry(key);
     if (e === undefined) {
       this.shared.stats.misses++;
@@ -170,7 +173,7 @@ export class Database {
       return undefined;
     }
     this.shared.stats.hits++;
-    this.touchAccess(e);
+    if (touch) this.touchAccess(e);
     return e.value;
   }
 
