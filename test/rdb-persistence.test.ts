@@ -17,7 +17,7 @@ import { diffDatasets, populate, readDataset, type Dataset } from './helpers/dat
 import { rejects } from './helpers/assert.js';
 import { loadRdbSync } from '../src/persistence/rdb-loader.js';
 import { startSnapshot } from '../src/persistence/snapshot.js';
-import { MISCONF } from '../src/persistence/rdb-persistence.js';
+import { MISCONF, rdbPersistence } from '../src/persistence/rdb-persistence.js';
 
 const BIN = fileURLToPath(new URL('../../bin/ferrite-server', import.meta.url));
 const SEED = Number(process.env.RDB_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -383,6 +383,27 @@ test('save points trigger a BGSAVE; SHUTDOWN saves unless NOSAVE; SIGTERM saves 
   assert.match(run3.log, /Saving the final RDB snapshot before exiting/);
   assert.is(datasetOfFile(join(d2, 'dump.rdb')).get('0/c')?.value, '3');
   assert.ok(statSync(join(d2, 'dump.rdb')).size > 0);
+});
+
+test('rdb-del-sync-files removes a sync-only dump.rdb only when nothing else persists', async () => {
+  const dir = tempDir();
+  const f = await startFerrite({ dir, save: '3600 1' });
+  const c = new Redis({ port: f.port });
+  try {
+    await c.set('k', 'v');
+    await c.save();
+    const p = rdbPersistence(f.server.state);
+    assert.not.ok(p.removeSyncFile(), 'rdb-del-sync-files is no');
+    await c.config('SET', 'rdb-del-sync-files', 'yes');
+    assert.not.ok(p.removeSyncFile(), 'save points are set');
+    assert.ok(existsSync(join(dir, 'dump.rdb')));
+    await c.config('SET', 'save', '');
+    assert.ok(p.removeSyncFile());
+    assert.not.ok(existsSync(join(dir, 'dump.rdb')));
+  } finally {
+    c.disconnect();
+    await f.close();
+  }
 });
 
 test('SHUTDOWN refuses to exit when its save fails, unless FORCE', async () => {
