@@ -88,7 +88,6 @@ export class RdbPersistence {
   /** A blocking save (SAVE, SHUTDOWN, FLUSHALL with save points); true on success. */
   saveNow(): boolean {
     const dirty = this.state.dirty;
-    const started = Date.now();
     try {
       saveRdbFileSync(this.state, this.path, this.options());
     } catch (e) {
@@ -98,7 +97,6 @@ export class RdbPersistence {
     }
     this.state.log.notice(`DB saved on disk`);
     this.succeeded(dirty);
-    this.lastBgsaveSeconds = Math.round((Date.now() - started) / 1000);
     return true;
   }
 
