@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { diffDatasets, populate, readDataset } from './helpers/dataset.js';
 import { killAll, launchFerrite, launchRedis, mustStart, type ServerProcess } from './helpers/processes.js';
+import { RawClient } from './helpers/servers.js';
+import { createServer } from 'node:net';
 import { mulberry32 } from './helpers/random.js';
 
 const dirs: string[] = [];
@@ -221,6 +223,64 @@ test('an old single-file appendonly.aof is migrated into the AOF directory and l
   assert.match(manifest(dir), /^file appendonly\.aof seq 1 type b\n/);
   const r = checkAof(dir);
   assert.is(r.status, 0, r.out);
+});
+
+/**
+ * A free port below the ephemeral range: polling a port nothing listens on yet could otherwise
+ * connect the socket to itself (same source and destination port) and take the port.
+ */
+async function portOutsideEphemeralRange(): Promise<number> {
+  for (let port = 20000 + Math.floor(Math.random() * 10000); ; port++) {
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
+
+test('while the AOF loads, clients get LOADING and INFO shows the progress; then the data is there', async () => {
+  const dir = freshDir();
+  const s = await mustStart(launchFerrite(dir, ['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no']));
+  await withClient(s, async (c) => {
+    const p = c.pipeline();
+    for (let i = 0; i < 400; i++) p.set(`slow:${i}`, String(i));
+    await p.exec();
+  });
+  await s.kill9();
+  // 400 commands at 5 ms each: two seconds of loading.
+  const port = await portOutsideEphemeralRange();
+  const starting = launchFerrite(dir, ['--appendonly', 'yes', '--key-load-delay', '5000'], [], port);
+  let raw: RawClient | undefined;
+  while (raw === undefined) raw = await RawClient.connect(port).catch(() => new Promise<undefined>((r) => setTimeout(() => r(undefined), 20)));
+  raw.command('GET', 'slow:1');
+  assert.is(await raw.reply(), '-LOADING Redis is loading the dataset in memory\r\n');
+  raw.command('INFO', 'persistence');
+  const info = await raw.reply();
+  assert.match(info, /loading:1\r\n/);
+  assert.match(info, /loading_total_bytes:\d+\r\nloading_rdb_used_mem:0\r\nloading_loaded_bytes:\d+\r\nloading_loaded_perc:\d+\.\d\d\r\nloading_eta_seconds:\d+\r\n/);
+  raw.close();
+  const started = await mustStart(starting);
+  await withClient(started, async (c) => {
+    assert.is(await c.get('slow:399'), '399');
+    assert.match(String(await c.info('persistence')), /loading:0\r\n/);
+  });
+  await started.kill9();
+});
+
+test('auto-aof-rewrite-percentage / -min-size start a rewrite once the AOF has grown enough', async () => {
+  const dir = freshDir();
+  const s = await mustStart(launchFerrite(dir, ['--appendonly', 'yes', '--auto-aof-rewrite-percentage', '100', '--auto-aof-rewrite-min-size', '64kb']));
+  await withClient(s, async (c) => {
+    const p = c.pipeline();
+    for (let i = 0; i < 2000; i++) p.set(`grow:${i % 50}`, 'x'.repeat(100));
+    await p.exec();
+    for (let i = 0; i < 300 && !/aof_rewrites:1\r\n/.test(String(await c.info('persistence'))); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.match(String(await c.info('persistence')), /aof_rewrites:1\r\n/);
+  });
+  assert.match(s.output(), /Starting automatic rewriting of AOF on \d+% growth/);
+  await s.kill9();
 });
 
 test.run();
