@@ -103,23 +103,28 @@ test('redis-check-aof accepts the manifest, bases and incr files, with and witho
   assert.match(r.out, /All AOF files and manifest are valid/);
 });
 
-test('redis-server 7.0 started on Ferrite\'s appendonlydir has the same dataset', async () => {
-  const dir = freshDir();
-  const s = await mustStart(launchFerrite(dir, ['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no']));
-  const ours = await withClient(s, async (c) => {
-    await populate(c.options.port!, mulberry32(4));
-    await c.bgrewriteaof();
-    await waitRewriteDone(c);
-    // Writes after the rewrite live in the new incr file only.
-    await populate(c.options.port!, mulberry32(5));
-    await c.del('k:7:');
-    return readDataset(c.options.port!);
+for (const preamble of ['no', 'yes']) {
+  test(`redis-server 7.0 started on Ferrite's appendonlydir (aof-use-rdb-preamble ${preamble}) has the same dataset; redis-check-aof accepts it`, async () => {
+    const dir = freshDir();
+    const s = await mustStart(launchFerrite(dir, ['--appendonly', 'yes', '--aof-use-rdb-preamble', preamble]));
+    const ours = await withClient(s, async (c) => {
+      await populate(c.options.port!, mulberry32(4));
+      await c.bgrewriteaof();
+      await waitRewriteDone(c);
+      // Writes after the rewrite live in the new incr file only.
+      await populate(c.options.port!, mulberry32(5));
+      await c.del('int:3');
+      return readDataset(c.options.port!);
+    });
+    await s.stop();
+    assert.is(manifest(dir), `file appendonly.aof.2.base.${preamble === 'yes' ? 'rdb' : 'aof'} seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n`);
+    const check = checkAof(dir);
+    assert.is(check.status, 0, check.out);
+    const redis = await mustStart(launchRedis(dir, ['--appendonly', 'yes']));
+    assert.equal(diffDatasets(await readDataset(redis.port), ours), []);
+    await redis.stop();
   });
-  await s.stop();
-  const redis = await mustStart(launchRedis(dir, ['--appendonly', 'yes']));
-  assert.equal(diffDatasets(await readDataset(redis.port), ours), []);
-  await redis.stop();
-});
+}
 
 for (const preamble of ['no', 'yes']) {
   test(`Ferrite started on redis-server's appendonlydir (aof-use-rdb-preamble ${preamble}) has its dataset`, async () => {
