@@ -162,10 +162,8 @@ test('BGREWRITEAOF: a new base and incr file, old ones become history and are re
   assert.is(manifest(dir), 'file appendonly.aof.3.base.aof seq 3 type b\nfile appendonly.aof.3.incr.aof seq 3 type i\n');
   assert.equal(readdirSync(join(dir, 'appendonlydir')).sort(), ['appendonly.aof.3.base.aof', 'appendonly.aof.3.incr.aof', 'appendonly.aof.manifest']);
   assert.match(s.output(), /Removing the history file appendonly\.aof\.2\.base\.aof in the background/);
+  assert.equal(diffDatasets(await readDataset(s.port), ours), []);
   await s.stop();
-  const again = await mustStart(launchFerrite(dir, ['--appendonly', 'yes']));
-  assert.equal(diffDatasets(await readDataset(again.port), ours), []);
-  await again.stop();
 });
 
 test('CONFIG SET appendonly yes starts a rewrite and then logs writes; no stops; INFO says so', async () => {
@@ -196,10 +194,7 @@ test('CONFIG SET appendonly yes starts a rewrite and then logs writes; no stops;
 
 test('INFO persistence lists the aof_* fields redis-server lists, in its order', async () => {
   const fields = (info: string): string[] => info.split('\r\n').map((l) => l.split(':')[0]).filter((k) => k.startsWith('aof_'));
-  const dir = freshDir();
-  const s = await mustStart(launchFerrite(dir, ['--appendonly', 'yes']));
-  const redisDir = freshDir();
-  const redis = await mustStart(launchRedis(redisDir, ['--appendonly', 'yes']));
+  const [s, redis] = await Promise.all([mustStart(launchFerrite(freshDir(), ['--appendonly', 'yes'])), mustStart(launchRedis(freshDir(), ['--appendonly', 'yes']))]);
   const ours = fields(await withClient(s, async (c) => String(await c.info('persistence'))));
   const theirs = fields(await withClient(redis, async (c) => String(await c.info('persistence'))));
   assert.equal(ours, theirs);
