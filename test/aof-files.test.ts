@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { diffDatasets, populate, readDataset } from './helpers/dataset.js';
 import { killAll, launchFerrite, launchRedis, mustStart, type ServerProcess } from './helpers/processes.js';
+import { RawClient } from './helpers/servers.js';
+import { createServer } from 'node:net';
 import { mulberry32 } from './helpers/random.js';
 
 const dirs: string[] = [];
@@ -101,23 +103,28 @@ test('redis-check-aof accepts the manifest, bases and incr files, with and witho
   assert.match(r.out, /All AOF files and manifest are valid/);
 });
 
-test('redis-server 7.0 started on Ferrite\'s appendonlydir has the same dataset', async () => {
-  const dir = freshDir();
-  const s = await mustStart(launchFerrite(dir, ['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no']));
-  const ours = await withClient(s, async (c) => {
-    await populate(c.options.port!, mulberry32(4));
-    await c.bgrewriteaof();
-    await waitRewriteDone(c);
-    // Writes after the rewrite live in the new incr file only.
-    await populate(c.options.port!, mulberry32(5));
-    await c.del('k:7:');
-    return readDataset(c.options.port!);
+for (const preamble of ['no', 'yes']) {
+  test(`redis-server 7.0 started on Ferrite's appendonlydir (aof-use-rdb-preamble ${preamble}) has the same dataset; redis-check-aof accepts it`, async () => {
+    const dir = freshDir();
+    const s = await mustStart(launchFerrite(dir, ['--appendonly', 'yes', '--aof-use-rdb-preamble', preamble]));
+    const ours = await withClient(s, async (c) => {
+      await populate(c.options.port!, mulberry32(4));
+      await c.bgrewriteaof();
+      await waitRewriteDone(c);
+      // Writes after the rewrite live in the new incr file only.
+      await populate(c.options.port!, mulberry32(5));
+      await c.del('int:3');
+      return readDataset(c.options.port!);
+    });
+    await s.stop();
+    assert.is(manifest(dir), `file appendonly.aof.2.base.${preamble === 'yes' ? 'rdb' : 'aof'} seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n`);
+    const check = checkAof(dir);
+    assert.is(check.status, 0, check.out);
+    const redis = await mustStart(launchRedis(dir, ['--appendonly', 'yes']));
+    assert.equal(diffDatasets(await readDataset(redis.port), ours), []);
+    await redis.stop();
   });
-  await s.stop();
-  const redis = await mustStart(launchRedis(dir, ['--appendonly', 'yes']));
-  assert.equal(diffDatasets(await readDataset(redis.port), ours), []);
-  await redis.stop();
-});
+}
 
 for (const preamble of ['no', 'yes']) {
   test(`Ferrite started on redis-server's appendonlydir (aof-use-rdb-preamble ${preamble}) has its dataset`, async () => {
@@ -155,10 +162,8 @@ test('BGREWRITEAOF: a new base and incr file, old ones become history and are re
   assert.is(manifest(dir), 'file appendonly.aof.3.base.aof seq 3 type b\nfile appendonly.aof.3.incr.aof seq 3 type i\n');
   assert.equal(readdirSync(join(dir, 'appendonlydir')).sort(), ['appendonly.aof.3.base.aof', 'appendonly.aof.3.incr.aof', 'appendonly.aof.manifest']);
   assert.match(s.output(), /Removing the history file appendonly\.aof\.2\.base\.aof in the background/);
+  assert.equal(diffDatasets(await readDataset(s.port), ours), []);
   await s.stop();
-  const again = await mustStart(launchFerrite(dir, ['--appendonly', 'yes']));
-  assert.equal(diffDatasets(await readDataset(again.port), ours), []);
-  await again.stop();
 });
 
 test('CONFIG SET appendonly yes starts a rewrite and then logs writes; no stops; INFO says so', async () => {
@@ -189,10 +194,7 @@ test('CONFIG SET appendonly yes starts a rewrite and then logs writes; no stops;
 
 test('INFO persistence lists the aof_* fields redis-server lists, in its order', async () => {
   const fields = (info: string): string[] => info.split('\r\n').map((l) => l.split(':')[0]).filter((k) => k.startsWith('aof_'));
-  const dir = freshDir();
-  const s = await mustStart(launchFerrite(dir, ['--appendonly', 'yes']));
-  const redisDir = freshDir();
-  const redis = await mustStart(launchRedis(redisDir, ['--appendonly', 'yes']));
+  const [s, redis] = await Promise.all([mustStart(launchFerrite(freshDir(), ['--appendonly', 'yes'])), mustStart(launchRedis(freshDir(), ['--appendonly', 'yes']))]);
   const ours = fields(await withClient(s, async (c) => String(await c.info('persistence'))));
   const theirs = fields(await withClient(redis, async (c) => String(await c.info('persistence'))));
   assert.equal(ours, theirs);
@@ -221,6 +223,64 @@ test('an old single-file appendonly.aof is migrated into the AOF directory and l
   assert.match(manifest(dir), /^file appendonly\.aof seq 1 type b\n/);
   const r = checkAof(dir);
   assert.is(r.status, 0, r.out);
+});
+
+/**
+ * A free port below the ephemeral range: polling a port nothing listens on yet could otherwise
+ * connect the socket to itself (same source and destination port) and take the port.
+ */
+async function portOutsideEphemeralRange(): Promise<number> {
+  for (let port = 20000 + Math.floor(Math.random() * 10000); ; port++) {
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
+
+test('while the AOF loads, clients get LOADING and INFO shows the progress; then the data is there', async () => {
+  const dir = freshDir();
+  const s = await mustStart(launchFerrite(dir, ['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no']));
+  await withClient(s, async (c) => {
+    const p = c.pipeline();
+    for (let i = 0; i < 400; i++) p.set(`slow:${i}`, String(i));
+    await p.exec();
+  });
+  await s.kill9();
+  // 400 commands at 5 ms each: two seconds of loading.
+  const port = await portOutsideEphemeralRange();
+  const starting = launchFerrite(dir, ['--appendonly', 'yes', '--key-load-delay', '5000'], [], port);
+  let raw: RawClient | undefined;
+  while (raw === undefined) raw = await RawClient.connect(port).catch(() => new Promise<undefined>((r) => setTimeout(() => r(undefined), 20)));
+  raw.command('GET', 'slow:1');
+  assert.is(await raw.reply(), '-LOADING Redis is loading the dataset in memory\r\n');
+  raw.command('INFO', 'persistence');
+  const info = await raw.reply();
+  assert.match(info, /loading:1\r\n/);
+  assert.match(info, /loading_total_bytes:\d+\r\nloading_rdb_used_mem:0\r\nloading_loaded_bytes:\d+\r\nloading_loaded_perc:\d+\.\d\d\r\nloading_eta_seconds:\d+\r\n/);
+  raw.close();
+  const started = await mustStart(starting);
+  await withClient(started, async (c) => {
+    assert.is(await c.get('slow:399'), '399');
+    assert.match(String(await c.info('persistence')), /loading:0\r\n/);
+  });
+  await started.kill9();
+});
+
+test('auto-aof-rewrite-percentage / -min-size start a rewrite once the AOF has grown enough', async () => {
+  const dir = freshDir();
+  const s = await mustStart(launchFerrite(dir, ['--appendonly', 'yes', '--auto-aof-rewrite-percentage', '100', '--auto-aof-rewrite-min-size', '64kb']));
+  await withClient(s, async (c) => {
+    const p = c.pipeline();
+    for (let i = 0; i < 2000; i++) p.set(`grow:${i % 50}`, 'x'.repeat(100));
+    await p.exec();
+    for (let i = 0; i < 300 && !/aof_rewrites:1\r\n/.test(String(await c.info('persistence'))); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.match(String(await c.info('persistence')), /aof_rewrites:1\r\n/);
+  });
+  assert.match(s.output(), /Starting automatic rewriting of AOF on \d+% growth/);
+  await s.kill9();
 });
 
 test.run();

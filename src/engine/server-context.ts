@@ -168,7 +168,7 @@ export class ServerState {
   readonly slowlog: SlowLog;
   readonly latency = new LatencyMonitor();
   readonly sinks: PropagationSink[] = [];
-  /** Set while replies must wait for an fsync (see ReplyBarrier). */
+  /** The AOF writer while the AOF is on: replies wait for its write (and fsync) of their turn. */
   replyBarrier: ReplyBarrier | null = null;
   /** The append-only file, once persistence is wired. */
   aof: AofControl | undefined;

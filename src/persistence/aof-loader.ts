@@ -117,6 +117,8 @@ export class AofLoader {
     let validBeforeMulti = start;
     let sliceEnd = performance.now() + SLICE_MS;
     let counted = start;
+    const keyDelayUs = Math.max(0, this.state.config.getNumber('key-load-delay'));
+    let owedDelayUs = 0;
     for (;;) {
       const argv = reader.next();
       if (argv === 'eof') break;
@@ -126,6 +128,15 @@ export class AofLoader {
       if (argv === 'truncated') return this.truncated(fd, name, validUpTo);
       this.run(argv, name, () => (validBeforeMulti = validUpTo));
       validUpTo = reader.offset;
+      // key-load-delay (tests of LOADING): microseconds per command, waited out without blocking.
+      owedDelayUs += keyDelayUs;
+      if (owedDelayUs >= 1000) {
+        const ms = Math.floor(owedDelayUs / 1000);
+        owedDelayUs -= ms * 1000;
+        this.progress.loadedBytes += reader.offset - counted;
+        counted = reader.offset;
+        await new Promise((r) => setTimeout(r, ms));
+      }
       if (performance.now() >= sliceEnd) {
         this.progress.loadedBytes += reader.offset - counted;
         counted = reader.offset;
