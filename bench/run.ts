@@ -31,6 +31,7 @@ const optional: [string, string, string][] = [
   ['scripting', './scripting.js', 'runScriptingBench'],
   ['memcached', './memcached.js', 'runMemcachedBench'],
   ['eviction', './eviction.js', 'runEvictionBench'],
+  ['persistence', './persistence-rdb.js', 'runPersistenceRdbBench'],
 ];
 
 async function main(): Promise<void> {

@@ -13,7 +13,6 @@ import { globMatch } from './structures/glob.js';
 const FERRITE_DEFAULTS: Record<string, string> = {
   bind: '127.0.0.1 -::1',
   'memcached-bind': '127.0.0.1',
-  save: '',
 };
 
 /** Options that may be given several times in a file, each adding to the previous ones. */

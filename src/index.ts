@@ -19,8 +19,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Defaults for embedding: a free port on loopback, quiet logs. */
-const EMBEDDED_DEFAULTS: StartOptions = { port: 0, bind: '127.0.0.1', loglevel: 'warning', 'memcached-port': 0 };
+/** Defaults for embedding: a free port on loopback, quiet logs, no save points (SAVE and BGSAVE still work). */
+const EMBEDDED_DEFAULTS: StartOptions = { port: 0, bind: '127.0.0.1', loglevel: 'warning', 'memcached-port': 0, save: '' };
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const config = new Config();

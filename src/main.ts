@@ -24,8 +24,12 @@ const stop = (signal: string): void => {
   if (stopping) return;
   stopping = true;
   server.log.warning(`Received ${signal} scheduling shutdown...`);
-  server.log.warning('Ferrite is now ready to exit, bye bye...');
-  void server.close().then(() => process.exit(0));
+  // As Redis' prepareForShutdown: save when save points are set; a failed save keeps the server up.
+  const err = server.shutdown({});
+  if (err !== undefined) {
+    server.log.warning('SIGTERM received but errors trying to shut down the server, check the logs for more information');
+    stopping = false;
+  }
 };
 process.on('SIGTERM', () => stop('SIGTERM'));
 process.on('SIGINT', () => stop('SIGINT'));

@@ -15,6 +15,9 @@ import { Config } from './config.js';
 import { ServerLog } from './log.js';
 import { Connection } from './network/connection.js';
 import { MemcachedListener, linkMemcachedMemoryLimit } from './network/memcached-listener.js';
+import { attachRdbPersistence, type RdbPersistence } from './persistence/rdb-persistence.js';
+import { attachSnapshots } from './persistence/snapshot.js';
+import './persistence/stream-codec.js';
 
 export interface ListenAddress {
   host: string;
@@ -32,6 +35,7 @@ export class FerriteServer implements ServerControl {
   readonly connections = new Set<Connection>();
   /** The memcached front end, while memcached-port is not 0. */
   memcached: MemcachedListener | undefined;
+  readonly rdb: RdbPersistence;
   private listeners: NetServer[] = [];
   private cron: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
@@ -50,6 +54,9 @@ export class FerriteServer implements ServerControl {
     this.dispatcher = new Dispatcher(this.state, this.table);
     this.scripting = new Scripting(this.state, this.dispatcher);
     this.wireKeyspace();
+    attachSnapshots(this.state, this.events);
+    this.rdb = attachRdbPersistence(this.state);
+    for (const name of ['save', 'stop-writes-on-bgsave-error']) this.config.onChange(name, () => this.rdb.refreshWriteDenial());
     this.wirePubSubAndWatches();
     this.wireConfig();
     this.wireMemory();
@@ -135,6 +142,17 @@ export class FerriteServer implements ServerControl {
     }
     await this.listenMemcached();
     this.startCron();
+    await this.loadData();
+  }
+
+  /** Loads dump.rdb on start (clients get LOADING meanwhile); a bad file stops the start-up. */
+  private async loadData(): Promise<void> {
+    try {
+      await this.rdb.loadOnStart();
+    } catch (e) {
+      await this.close();
+      throw e;
+    }
   }
 
   /** The memcached front end on memcached-port (0 turns it off), over database 0. */
@@ -220,6 +238,7 @@ export class FerriteServer implements ServerControl {
     }
     state.stats.sampleOps(now);
     state.usedMemory();
+    this.rdb.cron(now);
     const timeout = state.config.getNumber('timeout');
     if (timeout > 0) {
       for (const conn of this.connections) {
@@ -237,7 +256,8 @@ export class FerriteServer implements ServerControl {
   shutdown(options: { save?: boolean; now?: boolean; force?: boolean }): string | undefined {
     if (this.state.busyError !== null && options.save !== false) return this.state.busyError;
     this.log.warning('User requested shutdown...');
-    // SAVE/NOSAVE/NOW/FORCE only matter once there is persistence to save to.
+    const err = this.rdb.prepareShutdown(options);
+    if (err !== undefined) return err;
     this.log.warning('Ferrite is now ready to exit, bye bye...');
     setImmediate(() => {
       void this.close().then(() => this.onShutdown?.());
@@ -249,6 +269,7 @@ export class FerriteServer implements ServerControl {
   close(): Promise<void> {
     this.closing ??= (async () => {
       if (this.cron !== undefined) clearInterval(this.cron);
+      this.rdb.killBackground('server closing');
       this.scripting.stop();
       for (const conn of [...this.connections]) conn.close(true);
       await this.memcached?.close();

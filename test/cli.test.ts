@@ -54,7 +54,7 @@ test('starts from a config file plus arguments, logs its banner, and exits 0 on 
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'ferrite-cli-'));
   const file = join(dir, 'ok.conf');
-  writeFileSync(file, `port ${port}\nbind 127.0.0.1\nsave ""\nhz 20\n`);
+  writeFileSync(file, `port ${port}\nbind 127.0.0.1\nsave ""\nhz 20\ndir ${dir}\n`);
   const child = spawn(process.execPath, [BIN, file, '--maxmemory', '10mb', '--memcached-port', '0', '--save', '900', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));

@@ -1,5 +1,6 @@
 // Generic keyspace commands (Redis db.c / object.c): DEL, EXISTS, TYPE, RENAME, KEYS, SCAN, databases,
 // COPY/MOVE, OBJECT.
+import { rdbPersistence } from '../persistence/rdb-persistence.js';
 import { lfuDecayed } from '../structures/eviction.js';
 import { globMatch, isLiteralPattern } from '../structures/glob.js';
 import { cloneValue, typeName, type RedisValue } from '../structures/values.js';
@@ -174,6 +175,7 @@ function flushall(ctx: CommandContext, argv: string[]): void {
   if (!flushMode(ctx, argv)) return;
   let n = 0;
   for (const db of ctx.server.databases) n += db.flush();
+  rdbPersistence(ctx.server).afterFlushAll();
   ctx.dirty(n + 1);
   ctx.reply.ok();
 }

@@ -11,6 +11,7 @@ import { infoCommand } from './info.js';
 import { keyCommands } from './keys.js';
 import { listCommands } from './lists.js';
 import { memoryCommand } from './memory.js';
+import { persistenceCommands } from './persistence.js';
 import { pubsubCommands } from './pubsub.js';
 import { scriptingCommands } from './scripting.js';
 import { serverCommands } from './server.js';
@@ -41,4 +42,5 @@ export const ALL_COMMANDS: readonly (readonly CommandSpec[])[] = [
   sortCommands,
   streamCommands,
   geoCommands,
+  persistenceCommands,
 ];

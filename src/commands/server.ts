@@ -2,6 +2,7 @@
 import { parseInteger } from './args.js';
 import * as E from '../engine/errors.js';
 import { helpReply } from './keys.js';
+import { debugReload } from './persistence.js';
 import type { CommandContext, CommandSpec } from '../engine/types.js';
 
 function configGet(ctx: CommandContext, argv: string[]): void {
@@ -222,6 +223,7 @@ function debug(ctx: CommandContext, argv: string[]): void {
     while (Date.now() < until) Atomics.wait(view, 0, 0, Math.max(1, until - Date.now()));
     return ctx.reply.ok();
   }
+  if (sub === 'RELOAD') return debugReload(ctx, argv);
   if (sub === 'SET-ACTIVE-EXPIRE' && argv.length === 3) {
     ctx.server.activeExpireEnabled = argv[2] !== '0';
     return ctx.reply.ok();
@@ -243,6 +245,19 @@ const DEBUG_HELP = [
   'DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
   'OBJECT <key>',
   '    Show low level info about the <key> and associated value.',
+  'RELOAD [option ...]',
+  '    Save the RDB on disk and reload it back to memory. Valid <option> values:',
+  '    * MERGE: conflicting keys will be loaded from RDB.',
+  '    * NOFLUSH: the existing database will not be removed before load, but',
+  '      conflicting keys will generate an exception and kill the server.',
+  '    * NOSAVE: the database will be loaded from an existing RDB file.',
+  '    Examples:',
+  '    * DEBUG RELOAD: verify that the server is able to persist, flush and reload',
+  '      the database.',
+  '    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an',
+  '      existing RDB file.',
+  '    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB',
+  '      file to the database.',
   'SET-ACTIVE-EXPIRE <0|1>',
   '    Setting it to 0 disables expiring keys in background when they are not',
   '    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the',

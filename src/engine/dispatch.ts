@@ -117,6 +117,7 @@ export class Dispatcher {
     if (this.memoryGuard !== undefined && server.busyError === null && !this.memoryGuard(client)) {
       if (hasFlag(target, 'denyoom') || (client.multi !== null && !MULTI_OOM_ALLOWED.has(spec.name))) return this.reject(ctx, E.OOM);
     }
+    if (server.writeDenied !== null && (isWrite || spec.name === 'ping') && !client.isMaster) return this.reject(ctx, server.writeDenied);
     if (isWrite && server.keyspace.isReplica && !client.isMaster && server.config.getBool('replica-read-only')) {
       return this.reject(ctx, E.READONLY);
     }

@@ -8,6 +8,7 @@ export type BeforeWriteListener = (db: Database, entry: KeyEntry) => void;
 export type ExpiredListener = (db: Database, key: string) => void;
 export type FlushListener = (db: Database) => void;
 export type MissListener = (db: Database, key: string) => void;
+export type SwapListener = (a: Database, b: Database) => void;
 
 export class KeyspaceEvents implements KeyspaceHooks {
   readonly onChange: ChangeListener[] = [];
@@ -15,6 +16,7 @@ export class KeyspaceEvents implements KeyspaceHooks {
   readonly onExpired: ExpiredListener[] = [];
   readonly onFlush: FlushListener[] = [];
   readonly onMiss: MissListener[] = [];
+  readonly onSwap: SwapListener[] = [];
 
   beforeWrite(db: Database, entry: KeyEntry): void {
     for (const l of this.onBeforeWrite) l(db, entry);
@@ -30,6 +32,10 @@ export class KeyspaceEvents implements KeyspaceHooks {
 
   flushed(db: Database): void {
     for (const l of this.onFlush) l(db);
+  }
+
+  swapped(a: Database, b: Database): void {
+    for (const l of this.onSwap) l(a, b);
   }
 
   missed(db: Database, key: string): void {

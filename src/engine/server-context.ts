@@ -154,6 +154,8 @@ export class ServerState {
    * Nothing may change the dataset meanwhile (no eviction, active expiry or blocked-client wake-ups).
    */
   busyError: string | null = null;
+  /** Set while writes must be refused because persisting failed (MISCONF after a failed save or AOF write). */
+  writeDenied: string | null = null;
   nextClientId = 1;
   /** Clients blocked on keys; owned by the Dispatcher, which re-runs their commands. */
   blocking!: BlockingRegistry;

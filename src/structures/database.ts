@@ -20,6 +20,8 @@ export class KeyEntry implements DictEntry {
   lfuTime: number;
   /** Bytes this key was last accounted at. */
   mem = 0;
+  /** Id of the last snapshot that wrote this key (or saved its old value before a change): copy-on-write. */
+  snapshotMark = 0;
   constructor(readonly key: string, public value: RedisValue, now: number) {
     this.lru = now;
     this.lfuTime = Math.floor(now / 60000);
@@ -38,6 +40,8 @@ export interface KeyspaceHooks {
   expired(db: Database, key: string): void;
   /** Whole database emptied (FLUSHDB/FLUSHALL/SWAPDB): every watcher of it is dirty. */
   flushed(db: Database): void;
+  /** Two databases exchanged their contents (SWAPDB): a running snapshot follows its keys. */
+  swapped(a: Database, b: Database): void;
   /** A reading command looked for a key that isn't there (the `keymiss` keyspace event). */
   missed(db: Database, key: string): void;
 }
@@ -224,6 +228,7 @@ export class Database {
     [this.volatile, other.volatile] = [other.volatile, this.volatile];
     [this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl];
     [this.usedBytes, other.usedBytes] = [other.usedBytes, this.usedBytes];
+    this.shared.hooks.swapped(this, other);
     this.shared.hooks.flushed(this);
     this.shared.hooks.flushed(other);
   }

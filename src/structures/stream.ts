@@ -172,6 +172,27 @@ export class StreamValue {
     return this.entries.getPairOrNextHigher(id)?.[0];
   }
 
+  /** Puts back a listpack node read from an RDB file: its master fields and live entries, in order. */
+  restoreNode(master: StreamID, masterFields: readonly string[], entries: readonly [StreamID, string[]][]): void {
+    const node = new StreamNode(master, masterFields);
+    for (const [id, fields] of entries) {
+      node.append(id, fields);
+      this.entries.set(id, fields);
+      this.entryBytes += fieldsBytes(fields);
+    }
+    this.nodes.push(node);
+  }
+
+  /** The nodes holding live entries, for writing an RDB: master ID, master fields, entries. */
+  liveNodes(): { master: StreamID; masterFields: readonly string[]; entries: [StreamID, string[]][] }[] {
+    const out = [];
+    for (const n of this.nodes) {
+      if (n.live === 0) continue;
+      out.push({ master: n.master, masterFields: n.masterFields, entries: idRange(this.entries, n.master, n.last, 0) });
+    }
+    return out;
+  }
+
   clone(): StreamValue {
     const s = new StreamValue();
     for (const [id, fields] of this.entries.entries()) s.entries.set(id, fields);
