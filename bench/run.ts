@@ -32,6 +32,7 @@ const optional: [string, string, string][] = [
   ['memcached', './memcached.js', 'runMemcachedBench'],
   ['eviction', './eviction.js', 'runEvictionBench'],
   ['persistence', './persistence-rdb.js', 'runPersistenceRdbBench'],
+  ['streams', './streams.js', 'runStreamsBench'],
 ];
 
 async function main(): Promise<void> {
