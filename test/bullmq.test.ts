@@ -67,12 +67,13 @@ async function scenario(port: number): Promise<Outcome> {
   });
   // A flow: the parent runs once its two children are done; concurrency 4 from here on.
   worker.concurrency = 4;
-  const flow = await new FlowProducer({ connection }).add({
+  const flows = new FlowProducer({ connection });
+  const flow = await flows.add({
     name: 'parent', queueName: name, data: { n: 7 },
     children: [{ name: 'child', queueName: name, data: { n: 8 } }, { name: 'child', queueName: name, data: { n: 9 } }],
   });
   await until(async () => (await queue.getJobState(flow.job.id!)) === 'completed');
-  await worker.close();
+  await Promise.all([worker.close(), flows.close()]);
   // A rate-limited worker: 2 jobs per 300 ms; 5 jobs need at least two waits.
   const limitedQueue = new Queue(`${name}-limited`, { connection });
   const limitedWorker = new Worker(`${name}-limited`, async () => 'ok', { connection, limiter: { max: 2, duration: 300 } });
