@@ -10,6 +10,8 @@ import { createConnection, type Socket } from 'node:net';
 import { createRequire } from 'node:module';
 import { startFerriteProcess, startRedisProcess, type BenchServer } from './servers.js';
 import { encodeCommand, replyLength } from '../test/helpers/resp.js';
+import { StreamValue } from '../src/structures/stream.js';
+import { makeId, MAX_ID } from '../src/structures/stream-id.js';
 
 const CLIENTS = 50;
 
@@ -132,6 +134,24 @@ async function measure(server: BenchServer, quick: boolean): Promise<Record<stri
 const best = (a: Record<string, number>, b: Record<string, number>): Record<string, number> =>
   Object.fromEntries(Object.keys(a).map((k) => [k, Math.max(a[k], b[k])]));
 
+/** In process: µs per range read of 100 entries from streams of growing length (should stay flat). */
+function rangeScaling(quick: boolean): string {
+  const rows: string[] = [];
+  for (const n of quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000]) {
+    const s = new StreamValue();
+    for (let i = 1; i <= n; i++) s.append(makeId(BigInt(i), 0n), ['field', 'value'], { maxBytes: 4096, maxEntries: 100 });
+    const reads = 20_000;
+    let at = 7;
+    const start = performance.now();
+    for (let i = 0; i < reads; i++) {
+      at = (at * 48271) % (n - 100) + 1;
+      s.range(makeId(BigInt(at), 0n), MAX_ID, 100, i % 2 === 1);
+    }
+    rows.push(`| ${n.toLocaleString('en')} | ${(((performance.now() - start) * 1000) / reads).toFixed(1)} |`);
+  }
+  return ['| stream length | µs per XRANGE/XREVRANGE of 100 (in process) |', '|---:|---:|', ...rows].join('\n');
+}
+
 export async function runStreamsBench(quick: boolean): Promise<string> {
   const [ferrite, redis] = await Promise.all([startFerriteProcess(), startRedisProcess()]);
   try {
@@ -142,7 +162,8 @@ export async function runStreamsBench(quick: boolean): Promise<string> {
     const f = best(f1, f2);
     const r = best(r1, r2);
     const rows = Object.keys(f).map((k) => `| ${k} | ${Math.round(f[k]).toLocaleString('en')} | ${Math.round(r[k]).toLocaleString('en')} | ${(f[k] / r[k]).toFixed(2)} |`);
-    return ['| test (50 clients, unpipelined) | Ferrite ops/s | redis-server ops/s | ratio |', '|---|---:|---:|---:|', ...rows].join('\n');
+    const table = ['| test (50 clients, unpipelined) | Ferrite ops/s | redis-server ops/s | ratio |', '|---|---:|---:|---:|', ...rows].join('\n');
+    return `${table}\n\n${rangeScaling(quick)}`;
   } finally {
     await Promise.all([ferrite.stop(), redis.stop()]);
   }

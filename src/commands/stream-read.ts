@@ -202,6 +202,8 @@ function serveOne(ctx: CommandContext, t: ReadTarget, a: ReadArgs, count: number
   const reader = consumerFor(ctx, t, a.consumer);
   if (t.after === NEW_ENTRIES) serveNewEntries(ctx, t, reader, count, a.noack, fx);
   else serveHistory(ctx, t, reader.consumer, count);
+  // The PEL and consumers grew: memory accounting must see it.
+  ctx.db.touchValue(t.key);
 }
 
 function openReply(reply: Reply, n: number): void {
