@@ -18,6 +18,9 @@ const GROUP_OVERHEAD = 260;
 const CONSUMER_OVERHEAD = 180;
 const NODE_OVERHEAD = 96;
 
+/** An entry's [field, value, ...] array; it also caches the entry's ID as text, which replies need. */
+export type EntryFields = string[] & { idText?: string };
+
 export type TrimStrategy = 'maxlen' | 'minid';
 
 export interface TrimArgs {
@@ -37,7 +40,7 @@ function fieldsBytes(fields: readonly string[]): number {
 
 export class StreamValue {
   readonly type = 'stream' as const;
-  readonly entries = new BTree<StreamID, string[]>(undefined, compareIds);
+  readonly entries = new BTree<StreamID, EntryFields>(undefined, compareIds);
   /** Listpack nodes Redis would have, ordered by master ID. */
   private nodes: StreamNode[] = [];
   lastId: StreamID = MIN_ID;
@@ -80,7 +83,7 @@ export class StreamValue {
   }
 
   /** Appends an entry whose ID the caller checked is above lastId. `fields` is [f1, v1, f2, v2...]. */
-  append(id: StreamID, fields: string[], limits: NodeLimits): void {
+  append(id: StreamID, fields: EntryFields, limits: NodeLimits): void {
     let tail = this.nodes[this.nodes.length - 1];
     if (needsNewNode(tail, fields, limits)) {
       const names = new Array<string>(fields.length / 2);
@@ -131,10 +134,10 @@ export class StreamValue {
   }
 
   /** Entries in [start, end] ascending (or descending), at most `count` (0: all). */
-  range(start: StreamID, end: StreamID, count: number, reverse: boolean): [StreamID, string[]][] {
+  range(start: StreamID, end: StreamID, count: number, reverse: boolean): [StreamID, EntryFields][] {
     if (start > end) return [];
     if (!reverse) return idRange(this.entries, start, end, count);
-    const out: [StreamID, string[]][] = [];
+    const out: [StreamID, EntryFields][] = [];
     for (const pair of this.entries.entriesReversed(end)) {
       if (pair[0] < start) break;
       out.push(pair);
