@@ -4,7 +4,7 @@
 // trimming removes what Redis removes.
 import sortedBtree from 'sorted-btree';
 import { idRange, type ConsumerGroup } from './stream-groups.js';
-import { compareIds, MIN_ID, type StreamID } from './stream-id.js';
+import { compareIds, formatId, MIN_ID, type StreamID } from './stream-id.js';
 import { needsNewNode, nodeIndexOf, StreamNode, type NodeLimits } from './stream-nodes.js';
 import { stringBytes } from './values.js';
 
@@ -32,9 +32,11 @@ export interface TrimArgs {
   limit: number;
 }
 
-function fieldsBytes(fields: readonly string[]): number {
+/** An entry's heap: its overhead, the array and its strings, and the cached ID text with its property slot. */
+function fieldsBytes(fields: EntryFields): number {
   let n = ENTRY_OVERHEAD + 16 + 8 * fields.length;
   for (const f of fields) n += stringBytes(f.length);
+  if (fields.idText !== undefined) n += 24 + stringBytes(fields.idText.length);
   return n;
 }
 
@@ -92,6 +94,7 @@ export class StreamValue {
       this.nodes.push(tail);
     }
     tail.append(id, fields);
+    fields.idText ??= formatId(id);
     this.entries.set(id, fields);
     this.entryBytes += fieldsBytes(fields);
     this.lastId = id;
@@ -176,9 +179,10 @@ export class StreamValue {
   }
 
   /** Puts back a listpack node read from an RDB file: its master fields and live entries, in order. */
-  restoreNode(master: StreamID, masterFields: readonly string[], entries: readonly [StreamID, string[]][]): void {
+  restoreNode(master: StreamID, masterFields: readonly string[], entries: readonly [StreamID, EntryFields][]): void {
     const node = new StreamNode(master, masterFields);
     for (const [id, fields] of entries) {
+      fields.idText = formatId(id);
       node.append(id, fields);
       this.entries.set(id, fields);
       this.entryBytes += fieldsBytes(fields);
