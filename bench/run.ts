@@ -39,6 +39,7 @@ const optional: [string, string, string][] = [
   ['pool', './pool.js', 'runPoolBench'],
   ['scale', './scale.js', 'runScaleBench'],
   ['dict-stress', './dict-stress.js', 'runDictStressBench'],
+  ['streams', './streams.js', 'runStreamsBench'],
 ];
 
 /** Long or memory-hungry parts (minutes, gigabytes): run only when named. */

@@ -28,6 +28,7 @@ import { attachRdbPersistence, type RdbPersistence } from './persistence/rdb-per
 import { attachSnapshots } from './persistence/snapshot.js';
 import { clientsLimit } from './engine/client-memory.js';
 import { enforceOutputLimit } from './network/output-limits.js';
+import './persistence/stream-codec.js';
 
 export interface ListenAddress {
   host: string;

@@ -38,7 +38,8 @@ async function scenario(port: number): Promise<Outcome> {
   const connection = { host: '127.0.0.1', port, maxRetriesPerRequest: null };
   const name = 'orders';
   const queue = new Queue(name, { connection });
-  const events = new QueueEvents(name, { connection });
+  // From the stream's start, so that no event is lost to the race of the first XREAD BLOCK with the first add.
+  const events = new QueueEvents(name, { connection, lastEventId: '0-0' });
   await events.waitUntilReady();
   const seen: Record<string, number> = {};
   for (const e of ['added', 'waiting', 'active', 'completed', 'failed', 'delayed', 'retries-exhausted', 'waiting-children'] as const) {
@@ -67,12 +68,13 @@ async function scenario(port: number): Promise<Outcome> {
   });
   // A flow: the parent runs once its two children are done; concurrency 4 from here on.
   worker.concurrency = 4;
-  const flow = await new FlowProducer({ connection }).add({
+  const flows = new FlowProducer({ connection });
+  const flow = await flows.add({
     name: 'parent', queueName: name, data: { n: 7 },
     children: [{ name: 'child', queueName: name, data: { n: 8 } }, { name: 'child', queueName: name, data: { n: 9 } }],
   });
   await until(async () => (await queue.getJobState(flow.job.id!)) === 'completed');
-  await worker.close();
+  await Promise.all([worker.close(), flows.close()]);
   // A rate-limited worker: 2 jobs per 300 ms; 5 jobs need at least two waits.
   const limitedQueue = new Queue(`${name}-limited`, { connection });
   const limitedWorker = new Worker(`${name}-limited`, async () => 'ok', { connection, limiter: { max: 2, duration: 300 } });

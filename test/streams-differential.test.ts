@@ -32,7 +32,8 @@ async function same(lines: string[], setup: string[] = []): Promise<void> {
   const commands = [['FLUSHALL'], ...setup.map((l) => l.split(' ')), ...lines.map((l) => l.split(' '))];
   const results = await differential(redis.port, ferrite.port, commands);
   results.forEach((r, i) => {
-    assert.is(maskTimes(r.ferrite, r.command), maskTimes(r.redis, r.command), `#${i} ${r.command}`);
+    // HELLO's reply names the server and its version.
+    if (!/^HELLO/i.test(r.command)) assert.is(maskTimes(r.ferrite, r.command), maskTimes(r.redis, r.command), `#${i} ${r.command}`);
   });
 }
 
@@ -118,8 +119,9 @@ test('XREAD: several streams, $, COUNT, errors', () =>
     'XREAD STREAMS a b $ $', 'XREAD STREAMS a missing 0 0', 'XREAD STREAMS a 2', 'XREAD STREAMS a', 'XREAD STREAMS a b 0', 'XREAD COUNT -5 STREAMS a 0',
     'XREAD COUNT 0 STREAMS a 0', 'XREAD STREAMS a x', 'XREAD STREAMS a -', 'XREAD BLOCK -1 STREAMS a 0', 'XREAD BLOCK 1.5 STREAMS a 0', 'XREAD FOO STREAMS a 0',
     'XREAD STREAMS a 18446744073709551615-18446744073709551615', 'SET str v', 'XREAD STREAMS a str 0 0', 'XREAD STREAMS missing $', 'HELLO 3',
-    'XREAD STREAMS a b 0 0', 'XREADGROUP GROUP g c STREAMS missing >', 'XREADGROUP GROUP g c STREAMS a b >',
-  ].filter((l) => l !== 'HELLO 3')));
+    'XREAD STREAMS a b 0 0', 'XREADGROUP GROUP g c STREAMS missing >', 'XREADGROUP GROUP g c STREAMS a b >', 'XGROUP CREATE a g 0',
+    'XREADGROUP GROUP g c STREAMS a >', 'XINFO STREAM a', 'XINFO STREAM a FULL', 'XINFO GROUPS a', 'XINFO CONSUMERS a g', 'XPENDING a g', 'XREAD STREAMS a $',
+  ]));
 
 test('XCLAIM and XAUTOCLAIM: ownership, FORCE, JUSTID, RETRYCOUNT, deleted entries, cursors', () =>
   same([

@@ -55,7 +55,7 @@ export interface AddTrimArgs {
  * XADD's and XTRIM's options. An approximate trim without LIMIT gets Redis' default of 100
  * nodes' worth of entries; the master's and the AOF's commands come exact (`=`, no LIMIT).
  */
-export function addTrimArgsOrReply(reply: Reply, argv: string[], xadd: boolean, nodeMaxEntries: number): AddTrimArgs | undefined {
+export function addTrimArgsOrReply(reply: Reply, argv: string[], xadd: boolean, nodeMaxEntries: number, fromMaster: boolean): AddTrimArgs | undefined {
   const a: AddTrimArgs = { trim: undefined, noMkStream: false, id: undefined, idIndex: argv.length, operatorIndex: -1, thresholdIndex: -1, limitIndex: -1 };
   let limit: number | undefined;
   let i = 2;
@@ -105,7 +105,10 @@ export function addTrimArgsOrReply(reply: Reply, argv: string[], xadd: boolean, 
   a.idIndex = i;
   if (limit !== undefined && a.trim === undefined) return void reply.error('ERR syntax error, LIMIT cannot be used without specifying a trimming strategy');
   if (!xadd && a.trim === undefined) return void reply.error('ERR syntax error, XTRIM must be called with a trimming strategy');
-  if (a.trim !== undefined) {
+  if (a.trim !== undefined && fromMaster) {
+    // A master's (or the AOF's) trim is already exact: LIMIT is ignored, as mustObeyClient() does.
+    a.trim.limit = 0;
+  } else if (a.trim !== undefined) {
     if (limit !== undefined) {
       if (!a.trim.approx) return void reply.error('ERR syntax error, LIMIT cannot be used without the special ~ option');
       a.trim.limit = limit;
@@ -118,16 +121,13 @@ export function addTrimArgsOrReply(reply: Reply, argv: string[], xadd: boolean, 
 }
 
 /**
- * The options as a replica must replay them after an approximate trim: `=` for `~`, the
- * threshold actually reached, no LIMIT (streamRewriteApproxSpecifier/TrimArgument).
+ * The options as a replica must replay them after an approximate trim: `=` for `~` and the
+ * threshold actually reached (streamRewriteApproxSpecifier/TrimArgument); a LIMIT stays, as in
+ * Redis' AOF, and the replica ignores it.
  */
 export function exactTrimArgv(argv: string[], a: AddTrimArgs, threshold: string, upTo: number): string[] {
   const out: string[] = [];
   for (let i = 0; i < upTo; i++) {
-    if (i === a.limitIndex) {
-      i++;
-      continue;
-    }
     if (i === a.operatorIndex) out.push('=');
     else if (i === a.thresholdIndex) out.push(threshold);
     else out.push(argv[i]);

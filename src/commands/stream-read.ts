@@ -114,21 +114,27 @@ function targetsOrReply(ctx: CommandContext, argv: string[], a: ReadArgs): ReadT
   return out;
 }
 
-function consumerFor(ctx: CommandContext, t: ReadTarget, name: string, fx: StreamEffects): StreamConsumer {
+/** The reading consumer, created on first use; `created` says whether this call made it. */
+function consumerFor(ctx: CommandContext, t: ReadTarget, name: string): { consumer: StreamConsumer; created: boolean } {
   const group = t.group!;
   const now = ctx.server.keyspace.now;
   let c = group.consumers.get(name);
+  const created = c === undefined;
   if (c === undefined) {
     c = group.createConsumer(name, now);
     ctx.notify('stream', 'xgroup-createconsumer', t.key);
-    fx.createConsumer(t.key, group, name);
   }
   c.seenTime = now;
-  return c;
+  return { consumer: c, created };
 }
 
-/** Entries after the group's last delivered ID, now delivered to `consumer` (streamReplyWithRange). */
-function serveNewEntries(ctx: CommandContext, t: ReadTarget, consumer: StreamConsumer, count: number, noack: boolean, fx: StreamEffects): void {
+/**
+ * Entries after the group's last delivered ID, now delivered to `consumer` (streamReplyWithRange).
+ * Propagated as Redis 7.0 does: an XCLAIM per entry; with NOACK (no XCLAIM to carry them) the
+ * consumer's creation and the group's new last ID instead.
+ */
+function serveNewEntries(ctx: CommandContext, t: ReadTarget, reader: { consumer: StreamConsumer; created: boolean }, count: number, noack: boolean, fx: StreamEffects): void {
+  const consumer = reader.consumer;
   const s = t.stream!;
   const group = t.group!;
   const entries = group.lastId === MAX_ID ? [] : s.range(group.lastId + 1n, MAX_ID, count, false);
@@ -143,12 +149,18 @@ function serveNewEntries(ctx: CommandContext, t: ReadTarget, consumer: StreamCon
     }
     if (!noack) fx.xclaim(t.key, group, id, group.deliver(id, consumer, now));
   }
-  if (moved) fx.setId(t.key, group);
+  if (noack && moved) {
+    if (reader.created) fx.createConsumer(t.key, group, consumer.name);
+    fx.setId(t.key, group);
+  }
   replyEntries(ctx.reply, entries);
 }
 
-/** A consumer's own pending entries after `after` (streamReplyWithRangeFromConsumerPEL). */
-function serveHistory(ctx: CommandContext, t: ReadTarget, consumer: StreamConsumer, count: number, fx: StreamEffects): void {
+/**
+ * A consumer's own pending entries after `after` (streamReplyWithRangeFromConsumerPEL). Their
+ * delivery counts and times change, which Redis 7.0 does not propagate.
+ */
+function serveHistory(ctx: CommandContext, t: ReadTarget, consumer: StreamConsumer, count: number): void {
   const s = t.stream!;
   const now = ctx.server.keyspace.now;
   const pending = t.after === MAX_ID ? [] : idRange(consumer.pel, t.after + 1n, MAX_ID, count);
@@ -165,7 +177,6 @@ function serveHistory(ctx: CommandContext, t: ReadTarget, consumer: StreamConsum
     replyEntry(ctx.reply, id, fields);
     pe.deliveryTime = now;
     pe.deliveryCount++;
-    fx.xclaim(t.key, t.group!, id, pe);
   }
 }
 
@@ -188,9 +199,11 @@ function serveOne(ctx: CommandContext, t: ReadTarget, a: ReadArgs, count: number
     const entries = t.after === MAX_ID ? [] : t.stream!.range(t.after + 1n, MAX_ID, count, false);
     return replyEntries(ctx.reply, entries);
   }
-  const consumer = consumerFor(ctx, t, a.consumer, fx);
-  if (t.after === NEW_ENTRIES) serveNewEntries(ctx, t, consumer, count, a.noack, fx);
-  else serveHistory(ctx, t, consumer, count, fx);
+  const reader = consumerFor(ctx, t, a.consumer);
+  if (t.after === NEW_ENTRIES) serveNewEntries(ctx, t, reader, count, a.noack, fx);
+  else serveHistory(ctx, t, reader.consumer, count);
+  // The PEL and consumers grew: memory accounting must see it.
+  ctx.db.touchValue(t.key);
 }
 
 function openReply(reply: Reply, n: number): void {

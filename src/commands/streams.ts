@@ -3,7 +3,7 @@
 // (XREAD, XREADGROUP) in stream-read.ts, XINFO in stream-info.ts.
 import * as E from '../engine/errors.js';
 import type { CommandContext, CommandSpec } from '../engine/types.js';
-import { StreamValue } from '../structures/stream.js';
+import { StreamValue, type EntryFields } from '../structures/stream.js';
 import { formatId, idMs, idSeq, makeId, MAX_ID, MIN_ID, U64_MAX, type ParsedId, type StreamID } from '../structures/stream-id.js';
 import type { NodeLimits } from '../structures/stream-nodes.js';
 import { intOrReply, is } from './args.js';
@@ -55,7 +55,7 @@ function trimIfAsked(ctx: CommandContext, key: string, s: StreamValue, a: AddTri
 }
 
 function xadd(ctx: CommandContext, argv: string[]): void {
-  const a = addTrimArgsOrReply(ctx.reply, argv, true, ctx.server.config.getNumber('stream-node-max-entries'));
+  const a = addTrimArgsOrReply(ctx.reply, argv, true, ctx.server.config.getNumber('stream-node-max-entries'), ctx.client.isMaster);
   if (a === undefined) return;
   const fieldPos = a.idIndex + 1;
   const nfields = argv.length - fieldPos;
@@ -69,8 +69,10 @@ function xadd(ctx: CommandContext, argv: string[]): void {
   if (s.lastId === MAX_ID) return ctx.reply.error('ERR The stream has exhausted the last possible ID, unable to add more items');
   const id = newIdOrReply(ctx, s, a.id);
   if (id === undefined) return;
-  s.append(id, argv.slice(fieldPos), nodeLimits(ctx));
   const idText = formatId(id);
+  const fields: EntryFields = argv.slice(fieldPos);
+  fields.idText = idText;
+  s.append(id, fields, nodeLimits(ctx));
   ctx.reply.bulk(idText);
   ctx.notify('stream', 'xadd', key);
   ctx.dirty();
@@ -85,7 +87,7 @@ function xadd(ctx: CommandContext, argv: string[]): void {
 }
 
 function xtrim(ctx: CommandContext, argv: string[]): void {
-  const a = addTrimArgsOrReply(ctx.reply, argv, false, ctx.server.config.getNumber('stream-node-max-entries'));
+  const a = addTrimArgsOrReply(ctx.reply, argv, false, ctx.server.config.getNumber('stream-node-max-entries'), ctx.client.isMaster);
   if (a === undefined) return;
   const key = argv[1];
   const s = writeTypedOrReply(ctx, key, 'stream');

@@ -4,7 +4,7 @@
 // trimming removes what Redis removes.
 import sortedBtree from 'sorted-btree';
 import { idRange, type ConsumerGroup } from './stream-groups.js';
-import { compareIds, MIN_ID, type StreamID } from './stream-id.js';
+import { compareIds, formatId, MIN_ID, type StreamID } from './stream-id.js';
 import { needsNewNode, nodeIndexOf, StreamNode, type NodeLimits } from './stream-nodes.js';
 import { stringBytes } from './values.js';
 
@@ -18,6 +18,9 @@ const GROUP_OVERHEAD = 260;
 const CONSUMER_OVERHEAD = 180;
 const NODE_OVERHEAD = 96;
 
+/** An entry's [field, value, ...] array; it also caches the entry's ID as text, which replies need. */
+export type EntryFields = string[] & { idText?: string };
+
 export type TrimStrategy = 'maxlen' | 'minid';
 
 export interface TrimArgs {
@@ -29,15 +32,17 @@ export interface TrimArgs {
   limit: number;
 }
 
-function fieldsBytes(fields: readonly string[]): number {
+/** An entry's heap: its overhead, the array and its strings, and the cached ID text with its property slot. */
+function fieldsBytes(fields: EntryFields): number {
   let n = ENTRY_OVERHEAD + 16 + 8 * fields.length;
   for (const f of fields) n += stringBytes(f.length);
+  if (fields.idText !== undefined) n += 24 + stringBytes(fields.idText.length);
   return n;
 }
 
 export class StreamValue {
   readonly type = 'stream' as const;
-  readonly entries = new BTree<StreamID, string[]>(undefined, compareIds);
+  readonly entries = new BTree<StreamID, EntryFields>(undefined, compareIds);
   /** Listpack nodes Redis would have, ordered by master ID. */
   private nodes: StreamNode[] = [];
   lastId: StreamID = MIN_ID;
@@ -80,7 +85,7 @@ export class StreamValue {
   }
 
   /** Appends an entry whose ID the caller checked is above lastId. `fields` is [f1, v1, f2, v2...]. */
-  append(id: StreamID, fields: string[], limits: NodeLimits): void {
+  append(id: StreamID, fields: EntryFields, limits: NodeLimits): void {
     let tail = this.nodes[this.nodes.length - 1];
     if (needsNewNode(tail, fields, limits)) {
       const names = new Array<string>(fields.length / 2);
@@ -89,6 +94,7 @@ export class StreamValue {
       this.nodes.push(tail);
     }
     tail.append(id, fields);
+    fields.idText ??= formatId(id);
     this.entries.set(id, fields);
     this.entryBytes += fieldsBytes(fields);
     this.lastId = id;
@@ -131,10 +137,10 @@ export class StreamValue {
   }
 
   /** Entries in [start, end] ascending (or descending), at most `count` (0: all). */
-  range(start: StreamID, end: StreamID, count: number, reverse: boolean): [StreamID, string[]][] {
+  range(start: StreamID, end: StreamID, count: number, reverse: boolean): [StreamID, EntryFields][] {
     if (start > end) return [];
     if (!reverse) return idRange(this.entries, start, end, count);
-    const out: [StreamID, string[]][] = [];
+    const out: [StreamID, EntryFields][] = [];
     for (const pair of this.entries.entriesReversed(end)) {
       if (pair[0] < start) break;
       out.push(pair);
@@ -170,6 +176,28 @@ export class StreamValue {
   /** The first live entry ID at or after `id`, if any. */
   firstAtOrAfter(id: StreamID): StreamID | undefined {
     return this.entries.getPairOrNextHigher(id)?.[0];
+  }
+
+  /** Puts back a listpack node read from an RDB file: its master fields and live entries, in order. */
+  restoreNode(master: StreamID, masterFields: readonly string[], entries: readonly [StreamID, EntryFields][]): void {
+    const node = new StreamNode(master, masterFields);
+    for (const [id, fields] of entries) {
+      fields.idText = formatId(id);
+      node.append(id, fields);
+      this.entries.set(id, fields);
+      this.entryBytes += fieldsBytes(fields);
+    }
+    this.nodes.push(node);
+  }
+
+  /** The nodes holding live entries, for writing an RDB: master ID, master fields, entries. */
+  liveNodes(): { master: StreamID; masterFields: readonly string[]; entries: [StreamID, string[]][] }[] {
+    const out = [];
+    for (const n of this.nodes) {
+      if (n.live === 0) continue;
+      out.push({ master: n.master, masterFields: n.masterFields, entries: idRange(this.entries, n.master, n.last, 0) });
+    }
+    return out;
   }
 
   clone(): StreamValue {
