@@ -89,7 +89,7 @@ async function cpuPerSet(c: Redis, port: number, requests: number): Promise<numb
 }
 
 /** SET throughput of the master alone and with two replicas attached: best of two runs each; then the master's CPU per SET. */
-async function throughput(kind: Kind, requests: number): Promise<[alone: number, withReplicas: number, cpuAlone: number, cpuWith: number]> {
+export async function throughput(kind: Kind, requests: number): Promise<[alone: number, withReplicas: number, cpuAlone: number, cpuWith: number]> {
   const master = await start(kind, []);
   const m = client(master.port);
   const replicas: BenchServer[] = [];
