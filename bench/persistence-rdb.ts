@@ -73,6 +73,40 @@ class Probe {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** INFO over a socket of its own, without blocking this process (the probe shares its event loop). */
+class InfoClient {
+  private readonly socket: Socket;
+  private buf = '';
+  private waiting: ((text: string) => void) | undefined;
+
+  constructor(port: number) {
+    this.socket = createConnection({ port, host: '127.0.0.1' });
+    this.socket.on('data', (d) => {
+      this.buf += d.toString('latin1');
+      const nl = this.buf.indexOf('\r\n');
+      if (nl === -1 || this.waiting === undefined) return;
+      const len = Number(this.buf.slice(1, nl));
+      if (this.buf.length < nl + 2 + len + 2) return;
+      const text = this.buf.slice(nl + 2, nl + 2 + len);
+      this.buf = '';
+      const w = this.waiting;
+      this.waiting = undefined;
+      w(text);
+    });
+  }
+
+  field(section: string, name: string): Promise<string> {
+    return new Promise((resolve) => {
+      this.waiting = (text) => resolve(new RegExp(`${name}:([^\\r\\n]*)`).exec(text)?.[1] ?? '');
+      this.socket.write(`INFO ${section}\r\n`);
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
 interface Figures {
   name: string;
   saveSec: number;
@@ -98,16 +132,18 @@ async function measure(name: string, start: (extra: string[]) => Promise<BenchSe
     const idleFrom = performance.now();
     await sleep(3000);
     const idleTo = performance.now();
-    cli(server.port, 'BGSAVE');
+    const info = new InfoClient(server.port);
     const saveFrom = performance.now();
+    cli(server.port, 'BGSAVE');
     let peakRss = baseRss;
     let peakCow = 0;
-    while (infoField(server.port, 'persistence', 'rdb_bgsave_in_progress') === '1') {
-      peakRss = Math.max(peakRss, Number(infoField(server.port, 'memory', 'used_memory_rss')));
-      peakCow = Math.max(peakCow, Number(infoField(server.port, 'persistence', 'current_cow_size') || 0));
+    while ((await info.field('persistence', 'rdb_bgsave_in_progress')) === '1') {
+      peakRss = Math.max(peakRss, Number(await info.field('memory', 'used_memory_rss')));
+      peakCow = Math.max(peakCow, Number((await info.field('persistence', 'current_cow_size')) || 0));
       await sleep(100);
     }
     const saveTo = performance.now();
+    info.close();
     probe.stop();
     loadGen.kill('SIGKILL');
     const status = infoField(server.port, 'persistence', 'rdb_last_bgsave_status');

@@ -180,6 +180,34 @@ test('MIGRATE moves keys to redis-server and to Ferrite (COPY, REPLACE, KEYS, AU
   }
 });
 
+test('IDLE and FREQ travel in dump.rdb under LRU and LFU policies (RESTORE IDLETIME/FREQ set them)', async () => {
+  for (const [policy, field, option, value] of [['allkeys-lru', 'IDLETIME', 'IDLETIME', '5000'], ['allkeys-lfu', 'FREQ', 'FREQ', '77']] as const) {
+    const dir = tempDir();
+    const f = await startFerrite({ dir, 'maxmemory-policy': policy });
+    const c = new Redis({ port: f.port });
+    try {
+      await c.set('src', 'v');
+      const payload = (await c.dumpBuffer('src'))!;
+      assert.is(await c.call('RESTORE', 'k', '0', payload, option, value), 'OK');
+      const mine = Number(await c.call('OBJECT', field, 'k'));
+      assert.ok(policy === 'allkeys-lfu' ? mine === 77 : mine >= 5000, `${field} ${mine}`);
+      assert.is(await c.save(), 'OK');
+    } finally {
+      c.disconnect();
+      await f.close();
+    }
+    const r = await startRedis(['--dir', dir, '--maxmemory-policy', policy]);
+    const rc = new Redis({ port: r.port });
+    try {
+      const theirs = Number(await rc.call('OBJECT', field, 'k'));
+      assert.ok(policy === 'allkeys-lfu' ? theirs === 77 : theirs >= 5000, `redis ${field} ${theirs}`);
+    } finally {
+      rc.disconnect();
+      await r.close();
+    }
+  }
+});
+
 /** ferrite-server as a child process on a free port. */
 async function startFerriteProcess(): Promise<{ port: number; close(): Promise<void> }> {
   const port = await freePort();

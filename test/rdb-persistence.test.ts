@@ -17,7 +17,7 @@ import { diffDatasets, populate, readDataset, type Dataset } from './helpers/dat
 import { rejects } from './helpers/assert.js';
 import { loadRdbSync } from '../src/persistence/rdb-loader.js';
 import { startSnapshot } from '../src/persistence/snapshot.js';
-import { MISCONF } from '../src/persistence/rdb-persistence.js';
+import { MISCONF, rdbPersistence } from '../src/persistence/rdb-persistence.js';
 
 const BIN = fileURLToPath(new URL('../../bin/ferrite-server', import.meta.url));
 const SEED = Number(process.env.RDB_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -201,7 +201,7 @@ test('clients get LOADING while dump.rdb loads, and INFO shows the progress', as
   sc.disconnect();
   await seed.close();
   const port = await freePort();
-  const starting = startFerrite({ dir, port, 'key-load-delay': 500 });
+  const starting = startFerrite({ dir, port, 'key-load-delay': 300 });
   // No ready check: ioredis would otherwise wait out the load itself.
   const c = new Redis({ port, retryStrategy: () => 20, maxRetriesPerRequest: 50, enableReadyCheck: false });
   c.on('error', () => undefined);
@@ -214,10 +214,12 @@ test('clients get LOADING while dump.rdb loads, and INFO shows the progress', as
         return true;
       } catch (e) {
         loadingError = (e as Error).message;
-        loadingInfo ??= await info(c);
+        const i = await info(c);
+        if (i.loading === '1') loadingInfo = i;
         return false;
       }
-    }, 'the load to finish');
+    }, 'the load to finish', 30_000);
+    assert.ok(loadingInfo !== undefined, 'INFO seen while loading');
     assert.is(loadingError, 'LOADING Redis is loading the dataset in memory');
     assert.is(loadingInfo!.loading, '1');
     assert.ok(Number(loadingInfo!.loading_total_bytes) > 0);
@@ -329,8 +331,11 @@ test('FLUSHALL ends a running BGSAVE; BGSAVE SCHEDULE waits for a running snapsh
     assert.is((await info(c)).rdb_bgsave_in_progress, '0');
     assert.not.ok(existsSync(join(dir, 'dump.rdb')));
     const sink = { write: () => true, once: () => undefined };
-    await c.set('x', '1');
-    const snap = startSnapshot(f.server.state, sink, { compress: true, checksum: true, keyDelayUs: 1000 });
+    const q = c.pipeline();
+    for (let i = 0; i < 500; i++) q.set(`y${i}`, 'v');
+    await q.set('x', '1').exec();
+    // At least 1 ms per key: the snapshot outlasts the two BGSAVEs below.
+    const snap = startSnapshot(f.server.state, sink, { compress: true, checksum: true, keyDelayUs: 2000 });
     await rejects(c.bgsave(), /ERR Another child process is active \(AOF\?\): can't BGSAVE right now/);
     assert.is(await c.bgsave('SCHEDULE'), 'Background saving scheduled');
     await snap.done;
@@ -378,6 +383,27 @@ test('save points trigger a BGSAVE; SHUTDOWN saves unless NOSAVE; SIGTERM saves 
   assert.match(run3.log, /Saving the final RDB snapshot before exiting/);
   assert.is(datasetOfFile(join(d2, 'dump.rdb')).get('0/c')?.value, '3');
   assert.ok(statSync(join(d2, 'dump.rdb')).size > 0);
+});
+
+test('rdb-del-sync-files removes a sync-only dump.rdb only when nothing else persists', async () => {
+  const dir = tempDir();
+  const f = await startFerrite({ dir, save: '3600 1' });
+  const c = new Redis({ port: f.port });
+  try {
+    await c.set('k', 'v');
+    await c.save();
+    const p = rdbPersistence(f.server.state);
+    assert.not.ok(p.removeSyncFile(), 'rdb-del-sync-files is no');
+    await c.config('SET', 'rdb-del-sync-files', 'yes');
+    assert.not.ok(p.removeSyncFile(), 'save points are set');
+    assert.ok(existsSync(join(dir, 'dump.rdb')));
+    await c.config('SET', 'save', '');
+    assert.ok(p.removeSyncFile());
+    assert.not.ok(existsSync(join(dir, 'dump.rdb')));
+  } finally {
+    c.disconnect();
+    await f.close();
+  }
 });
 
 test('SHUTDOWN refuses to exit when its save fails, unless FORCE', async () => {

@@ -2,7 +2,7 @@
 // DUMP here, RESTORE there, DEL here on each acknowledged key — blocking the server meanwhile as
 // Redis does (blocking-exchange.ts), so no other command sees a key half-moved.
 import { encodeRequest } from './migrate-request.js';
-import { is } from './args.js';
+import { intOrReply, is } from './args.js';
 import * as E from '../engine/errors.js';
 import type { CommandContext } from '../engine/types.js';
 import { blockingExchange } from '../network/blocking-exchange.js';
@@ -38,18 +38,12 @@ function optionsOrReply(ctx: CommandContext, argv: string[]): MigrateOptions | u
   return o;
 }
 
-/** A 64-bit integer argument as Redis' getLongFromObjectOrReply reads it. */
-function longOrReply(ctx: CommandContext, s: string): number | undefined {
-  if (!/^-?\d{1,19}$/.test(s) || String(Number(s)) !== s.replace(/^(-?)0+(?=\d)/, '$1')) return void ctx.reply.error(E.NOT_INTEGER);
-  return Number(s);
-}
-
 export function migrate(ctx: CommandContext, argv: string[]): void {
   const o = optionsOrReply(ctx, argv);
   if (o === undefined) return;
-  let timeout = longOrReply(ctx, argv[5]);
+  let timeout = intOrReply(ctx.reply, argv[5]);
   if (timeout === undefined) return;
-  const dbid = longOrReply(ctx, argv[4]);
+  const dbid = intOrReply(ctx.reply, argv[4]);
   if (dbid === undefined) return;
   if (timeout <= 0) timeout = 1000;
   const present = o.keys.filter((k) => ctx.db.lookupRead(k) !== undefined);

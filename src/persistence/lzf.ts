@@ -3,15 +3,17 @@
 // (7 = "add the next byte"), its low 5 bits and the next byte a back-reference offset minus one.
 // Any valid stream decodes in Redis, so the compressor is ours: a 3-byte hash table, greedy matches.
 
-const HASH_BITS = 14;
+/** The hash table is sized to the input (2^8..2^14 slots), so a short string doesn't pay for clearing 64 KB. */
+const MAX_HASH_BITS = 14;
+const MIN_HASH_BITS = 8;
 const MAX_OFFSET = 1 << 13;
 const MAX_MATCH = 264;
 const MAX_LITERAL = 32;
 
-const table = new Int32Array(1 << HASH_BITS);
+const table = new Int32Array(1 << MAX_HASH_BITS);
 
-function hash3(b: Uint8Array, i: number): number {
-  return (Math.imul((b[i] << 16) | (b[i + 1] << 8) | b[i + 2], 0x9e3779b1) >>> (32 - HASH_BITS));
+function hash3(b: Uint8Array, i: number, shift: number): number {
+  return Math.imul((b[i] << 16) | (b[i + 1] << 8) | b[i + 2], 0x9e3779b1) >>> shift;
 }
 
 /**
@@ -22,7 +24,9 @@ export function lzfCompress(input: Uint8Array, maxOut = input.length - 4): Buffe
   const n = input.length;
   if (maxOut <= 0) return undefined;
   const out = Buffer.allocUnsafe(maxOut + MAX_LITERAL + 3);
-  table.fill(-1);
+  const bits = Math.max(MIN_HASH_BITS, Math.min(MAX_HASH_BITS, 32 - Math.clz32(n)));
+  const shift = 32 - bits;
+  table.fill(-1, 0, 1 << bits);
   let op = 0;
   let litStart = 0;
   let ip = 0;
@@ -37,7 +41,7 @@ export function lzfCompress(input: Uint8Array, maxOut = input.length - 4): Buffe
     return true;
   };
   while (ip + 2 < n) {
-    const h = hash3(input, ip);
+    const h = hash3(input, ip, shift);
     const ref = table[h];
     table[h] = ip;
     if (ref >= 0 && ip - ref <= MAX_OFFSET && input[ref] === input[ip] && input[ref + 1] === input[ip + 1] && input[ref + 2] === input[ip + 2]) {
@@ -56,7 +60,7 @@ export function lzfCompress(input: Uint8Array, maxOut = input.length - 4): Buffe
       }
       out[op++] = off & 0xff;
       const end = ip + len;
-      for (ip++; ip < end; ip++) if (ip + 2 < n) table[hash3(input, ip)] = ip;
+      for (ip++; ip < end; ip++) if (ip + 2 < n) table[hash3(input, ip, shift)] = ip;
       litStart = ip;
       continue;
     }

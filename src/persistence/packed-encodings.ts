@@ -194,84 +194,95 @@ function backLenSize(n: number): number {
 
 /** A listpack of the given elements (strings; canonical integers are stored as integers, as Redis does). */
 export function encodeListpack(items: readonly string[]): Buffer {
-  const parts: Buffer[] = [];
+  // Two passes over one buffer: sizes first, then the bytes (a save encodes many small listpacks).
+  const ints = new Array<bigint | number | undefined>(items.length);
   let total = 6 + 1;
-  for (const s of items) {
-    const entry = listpackEntry(s);
-    parts.push(entry);
-    total += entry.length;
+  for (let i = 0; i < items.length; i++) {
+    ints[i] = items[i].length > 0 && items[i].length <= 20 ? canonicalInt64(items[i]) : undefined;
+    const head = headSize(items[i], ints[i]);
+    total += head + backLenSize(head);
   }
   const out = Buffer.allocUnsafe(total);
   out.writeUInt32LE(total, 0);
   out.writeUInt16LE(items.length < 65535 ? items.length : 65535, 4);
   let p = 6;
-  for (const e of parts) {
-    e.copy(out, p);
-    p += e.length;
-  }
+  for (let i = 0; i < items.length; i++) p = writeEntry(out, p, items[i], ints[i]);
   out[p] = 0xff;
   return out;
 }
 
-function listpackEntry(s: string): Buffer {
-  const n = s.length;
-  let head: Buffer;
-  const int = n > 0 && n <= 20 ? canonicalInt64(s) : undefined;
+function headSize(s: string, int: bigint | number | undefined): number {
   if (int !== undefined) {
-    if (int >= 0n && int <= 127n) head = Buffer.from([Number(int)]);
-    else if (int >= -4096n && int <= 4095n) {
-      const v = Number(int) & 0x1fff;
-      head = Buffer.from([0xc0 | (v >>> 8), v & 0xff]);
-    } else if (int >= -32768n && int <= 32767n) {
-      head = Buffer.allocUnsafe(3);
-      head[0] = 0xf1;
-      head.writeInt16LE(Number(int), 1);
-    } else if (int >= -8388608n && int <= 8388607n) {
-      head = Buffer.allocUnsafe(4);
-      head[0] = 0xf2;
-      head.writeIntLE(Number(int), 1, 3);
-    } else if (int >= -2147483648n && int <= 2147483647n) {
-      head = Buffer.allocUnsafe(5);
-      head[0] = 0xf3;
-      head.writeInt32LE(Number(int), 1);
-    } else {
-      head = Buffer.allocUnsafe(9);
-      head[0] = 0xf4;
-      head.writeBigInt64LE(int, 1);
-    }
-  } else if (n < 64) {
-    head = Buffer.allocUnsafe(1 + n);
-    head[0] = 0x80 | n;
-    head.write(s, 1, 'latin1');
-  } else if (n < 4096) {
-    head = Buffer.allocUnsafe(2 + n);
-    head[0] = 0xe0 | (n >>> 8);
-    head[1] = n & 0xff;
-    head.write(s, 2, 'latin1');
-  } else {
-    head = Buffer.allocUnsafe(5 + n);
-    head[0] = 0xf0;
-    head.writeUInt32LE(n, 1);
-    head.write(s, 5, 'latin1');
+    const v = Number(int);
+    if (v >= 0 && v <= 127) return 1;
+    if (v >= -4096 && v <= 4095) return 2;
+    if (v >= -32768 && v <= 32767) return 3;
+    if (v >= -8388608 && v <= 8388607) return 4;
+    if (v >= -2147483648 && v <= 2147483647) return 5;
+    return 9;
   }
-  const l = head.length;
-  const bl = backLenSize(l);
-  const out = Buffer.allocUnsafe(l + bl);
-  head.copy(out, 0);
+  const n = s.length;
+  return n < 64 ? 1 + n : n < 4096 ? 2 + n : 5 + n;
+}
+
+function writeEntry(out: Buffer, at: number, s: string, int: bigint | number | undefined): number {
+  const size = headSize(s, int);
+  let p = at;
+  if (int !== undefined) {
+    const v = Number(int);
+    if (size === 1) out[p] = v;
+    else if (size === 2) {
+      const u = v & 0x1fff;
+      out[p] = 0xc0 | (u >>> 8);
+      out[p + 1] = u & 0xff;
+    } else if (size === 3) {
+      out[p] = 0xf1;
+      out.writeInt16LE(v, p + 1);
+    } else if (size === 4) {
+      out[p] = 0xf2;
+      out.writeIntLE(v, p + 1, 3);
+    } else if (size === 5) {
+      out[p] = 0xf3;
+      out.writeInt32LE(v, p + 1);
+    } else {
+      out[p] = 0xf4;
+      out.writeBigInt64LE(BigInt(int), p + 1);
+    }
+  } else {
+    const n = s.length;
+    if (n < 64) {
+      out[p] = 0x80 | n;
+      out.write(s, p + 1, 'latin1');
+    } else if (n < 4096) {
+      out[p] = 0xe0 | (n >>> 8);
+      out[p + 1] = n & 0xff;
+      out.write(s, p + 2, 'latin1');
+    } else {
+      out[p] = 0xf0;
+      out.writeUInt32LE(n, p + 1);
+      out.write(s, p + 5, 'latin1');
+    }
+  }
+  p += size;
   // The back-length: 7 bits per byte, most significant first, the high bit set on all but the first.
-  let v = l;
+  const bl = backLenSize(size);
+  let v = size;
   for (let i = bl - 1; i >= 0; i--) {
-    out[l + i] = (v & 0x7f) | (i > 0 ? 0x80 : 0);
+    out[p + i] = (v & 0x7f) | (i > 0 ? 0x80 : 0);
     v >>>= 7;
   }
-  return out;
+  return p + bl;
+}
+
+const CANONICAL = /^(0|-?[1-9][0-9]*)$/;
+
+/** The value of a canonical 64-bit decimal (a number when exact, else a bigint); undefined otherwise. */
+function canonicalInt64(s: string): bigint | number | undefined {
+  if (!CANONICAL.test(s)) return undefined;
+  if (s.length <= 15) return Number(s);
+  const v = BigInt(s);
+  return v < INT64_MIN || v > INT64_MAX ? undefined : v;
 }
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
-
-function canonicalInt64(s: string): bigint | undefined {
-  if (!/^(0|-?[1-9][0-9]*)$/.test(s)) return undefined;
-  const v = BigInt(s);
-  return v < INT64_MIN || v > INT64_MAX ? undefined : v;
-}

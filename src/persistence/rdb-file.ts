@@ -1,7 +1,7 @@
 // RDB files on disk: written to a temp name in the target's directory, fsynced, renamed over the
 // real name and the directory fsynced, so a crash leaves either the old file or the new one, never
 // half a file under the real name. Read back as a stream of chunks for the incremental loader.
-import { closeSync, createReadStream, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync, close, fsync, rename, write } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync, close, fsync, rename, write } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { ServerState } from '../engine/server-context.js';
@@ -11,6 +11,19 @@ import { startSnapshot, writeSnapshotSync, type SnapshotHandle, type SnapshotOpt
 /** Redis names the temp file after the saving process: temp-<pid>.rdb (a BGSAVE child's pid). */
 function tempPathFor(path: string, tag: string): string {
   return join(dirname(path), `temp-${tag}.rdb`);
+}
+
+/**
+ * Opens a temp file on a fresh inode: an aborted background save may still have a write in flight
+ * to the old one (SHUTDOWN or FLUSHALL end a BGSAVE, then save at once under the same name).
+ */
+function openFresh(tmp: string): number {
+  try {
+    unlinkSync(tmp);
+  } catch {
+    // not there (or not a file: the open below reports it)
+  }
+  return openSync(tmp, 'w');
 }
 
 function fsyncDir(dir: string): void {
@@ -28,7 +41,7 @@ function fsyncDir(dir: string): void {
 /** SAVE: the whole dataset to `path`, blocking. Throws (leaving any old file intact) on I/O errors. */
 export function saveRdbFileSync(state: ServerState, path: string, opts: SnapshotOptions): { bytes: number; keys: number } {
   const tmp = tempPathFor(path, String(process.pid));
-  const fd = openSync(tmp, 'w');
+  const fd = openFresh(tmp);
   try {
     const r = writeSnapshotSync(state, (chunk) => {
       let off = 0;
@@ -89,7 +102,9 @@ export interface BackgroundSave {
  */
 export function saveRdbFileInBackground(state: ServerState, path: string, opts: SnapshotOptions, tag: string): BackgroundSave {
   const tmp = tempPathFor(path, tag);
-  const fd = openSync(tmp, 'w');
+  const fd = openFresh(tmp);
+  // Cleanup after a failure removes the temp file only if it is still this save's (not a later one's).
+  const inode = fstatSync(fd).ino;
   let snapshot: SnapshotHandle;
   const sink = new FileSink(fd);
   try {
@@ -127,9 +142,9 @@ export function saveRdbFileInBackground(state: ServerState, path: string, opts: 
       sink.destroy();
       await closeFd().catch(() => undefined);
       try {
-        unlinkSync(tmp);
+        if (statSync(tmp).ino === inode) unlinkSync(tmp);
       } catch {
-        // never created or already gone
+        // already gone
       }
       throw e;
     }

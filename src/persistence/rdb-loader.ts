@@ -302,14 +302,13 @@ class RdbParse {
     this.freq = -1;
     // Redis skips an empty collection (an old bug could write them) with a warning.
     if (value === undefined) return;
-    if (db.storedEntry(key) !== undefined) throw new RdbCorrupt(`RDB has duplicated key '${key}' in DB ${db.id}`);
     if (at !== 0 && at <= this.shared.now && this.opts.keepExpired !== true) {
       this.progress.keysExpired++;
       return;
     }
-    db.restore(key, value, at);
+    const e = db.addLoaded(key, value, at);
+    if (e === undefined) throw new RdbCorrupt(`RDB has duplicated key '${key}' in DB ${db.id}`);
     if (this.opts.keyDelayUs !== undefined && this.opts.keyDelayUs > 0) this.owedDelayUs += this.opts.keyDelayUs;
-    const e = db.storedEntry(key)!;
     if (idle >= 0) e.lru = this.shared.now - idle * 1000;
     if (freq >= 0) e.lfu = freq;
     this.progress.keysLoaded++;

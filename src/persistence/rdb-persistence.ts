@@ -2,7 +2,7 @@
 // while another snapshot runs), save points checked by the cron, the status a failed save leaves
 // (rdb_last_bgsave_status, MISCONF for writes under stop-writes-on-bgsave-error), saving on
 // SHUTDOWN/SIGTERM, loading dump.rdb on start with progress, and INFO persistence's rdb_* fields.
-import { existsSync } from 'node:fs';
+import { existsSync, unlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ServerState } from '../engine/server-context.js';
 import { commitLoad, RdbLoadError, type LoadProgress } from './rdb-loader.js';
@@ -88,7 +88,6 @@ export class RdbPersistence {
   /** A blocking save (SAVE, SHUTDOWN, FLUSHALL with save points); true on success. */
   saveNow(): boolean {
     const dirty = this.state.dirty;
-    const started = Date.now();
     try {
       saveRdbFileSync(this.state, this.path, this.options());
     } catch (e) {
@@ -98,7 +97,6 @@ export class RdbPersistence {
     }
     this.state.log.notice(`DB saved on disk`);
     this.succeeded(dirty);
-    this.lastBgsaveSeconds = Math.round((Date.now() - started) / 1000);
     return true;
   }
 
@@ -158,6 +156,23 @@ export class RdbPersistence {
     this.bg = undefined;
     this.state.log.warning(`Background saving terminated: ${reason}`);
     bg.abort(new Error(reason));
+  }
+
+  /**
+   * rdb-del-sync-files: an RDB written or received only for a replica's sync is removed once used,
+   * when the server persists nothing itself (save "" and appendonly no), as Redis'
+   * removeRDBUsedToSyncReplicas. Replication calls this; true when a file was removed.
+   */
+  removeSyncFile(): boolean {
+    const c = this.state.config;
+    if (!c.getBool('rdb-del-sync-files') || this.savePoints().length > 0 || c.getBool('appendonly') || this.bg !== undefined) return false;
+    try {
+      unlinkSync(this.path);
+    } catch {
+      return false;
+    }
+    this.state.log.notice('Removing the RDB file used only for replication (rdb-del-sync-files yes)');
+    return true;
   }
 
   /** FLUSHALL: Redis kills the saving child and, with save points, saves the now empty dataset. */

@@ -68,47 +68,50 @@ export class RdbReader {
     return v;
   }
 
-  /** A length, or an encoded string marker: { len, encoded } as Redis' rdbLoadLenByRef. */
-  lengthOrEncoding(): { len: number; encoded: boolean } {
+  /** Set by lengthOrEncoding(): whether the length read was a special string encoding (then `len` is its kind). */
+  encoded = false;
+
+  /** A length, or an encoded string marker (see `encoded`), as Redis' rdbLoadLenByRef; no allocation per call. */
+  lengthOrEncoding(): number {
     const b = this.u8();
     const kind = b >>> 6;
-    if (kind === LEN_ENCVAL) return { len: b & 0x3f, encoded: true };
-    if (kind === LEN_6BIT) return { len: b & 0x3f, encoded: false };
-    if (kind === LEN_14BIT) return { len: ((b & 0x3f) << 8) | this.u8(), encoded: false };
+    this.encoded = kind === LEN_ENCVAL;
+    if (kind === LEN_ENCVAL || kind === LEN_6BIT) return b & 0x3f;
+    if (kind === LEN_14BIT) return ((b & 0x3f) << 8) | this.u8();
     if (b === LEN_32BIT) {
       this.need(4);
       const v = this.buf.readUInt32BE(this.pos);
       this.pos += 4;
-      return { len: v, encoded: false };
+      return v;
     }
     if (b === LEN_64BIT) {
       this.need(8);
       const v = this.buf.readBigUInt64BE(this.pos);
       this.pos += 8;
       if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new RdbCorrupt('Length too big');
-      return { len: Number(v), encoded: false };
+      return Number(v);
     }
     throw new RdbCorrupt(`Unknown length encoding ${b} in rdbLoadLen()`);
   }
 
   len(): number {
     const l = this.lengthOrEncoding();
-    if (l.encoded) throw new RdbCorrupt('Unexpected string encoding where a length was expected');
-    return l.len;
+    if (this.encoded) throw new RdbCorrupt('Unexpected string encoding where a length was expected');
+    return l;
   }
 
   /** A string in any encoding, as raw bytes. */
   stringBytes(): Buffer {
     const l = this.lengthOrEncoding();
-    if (!l.encoded) {
-      if (l.len > MAX_STRING) throw new RdbCorrupt('String too long');
-      return this.slice(l.len);
+    if (!this.encoded) {
+      if (l > MAX_STRING) throw new RdbCorrupt('String too long');
+      return this.slice(l);
     }
-    switch (l.len) {
+    switch (l) {
       case ENC_INT8:
       case ENC_INT16:
       case ENC_INT32:
-        return Buffer.from(String(this.encodedInt(l.len)), 'latin1');
+        return Buffer.from(String(this.encodedInt(l)), 'latin1');
       case ENC_LZF: {
         const clen = this.len();
         const len = this.len();
@@ -122,7 +125,7 @@ export class RdbReader {
         }
       }
       default:
-        throw new RdbCorrupt(`Unknown RDB string encoding type ${l.len}`);
+        throw new RdbCorrupt(`Unknown RDB string encoding type ${l}`);
     }
   }
 
@@ -143,15 +146,15 @@ export class RdbReader {
   /** A string as Ferrite keeps it: one latin1 char per byte. */
   string(): string {
     const l = this.lengthOrEncoding();
-    if (l.encoded && l.len !== ENC_LZF) {
-      if (l.len > ENC_INT32) throw new RdbCorrupt(`Unknown RDB string encoding type ${l.len}`);
-      return String(this.encodedInt(l.len));
+    if (this.encoded && l !== ENC_LZF) {
+      if (l > ENC_INT32) throw new RdbCorrupt(`Unknown RDB string encoding type ${l}`);
+      return String(this.encodedInt(l));
     }
-    if (!l.encoded) {
-      if (l.len > MAX_STRING) throw new RdbCorrupt('String too long');
-      this.need(l.len);
-      const s = this.buf.toString('latin1', this.pos, this.pos + l.len);
-      this.pos += l.len;
+    if (!this.encoded) {
+      if (l > MAX_STRING) throw new RdbCorrupt('String too long');
+      this.need(l);
+      const s = this.buf.toString('latin1', this.pos, this.pos + l);
+      this.pos += l;
       return s;
     }
     this.pos--;

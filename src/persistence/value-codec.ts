@@ -155,13 +155,15 @@ registerValueType(
 
 function writeSet(enc: RdbEncoder, v: RedisValue): void {
   const set = v as SetValue;
-  if (set.encoding() === 'intset') return enc.blob(encodeIntset(set.members()));
+  // From the table, not members(): that caches a sorted copy in the set, memory a save must not leave behind.
+  if (set.encoding() === 'intset') return enc.blob(encodeIntset(set.dict.keys()));
   enc.len(set.length);
-  for (const m of set.members()) enc.string(m);
+  for (const m of set.dict.keys()) enc.string(m);
 }
 
-function encodeIntset(members: readonly string[]): Buffer {
-  const values = members.map((m) => BigInt(m));
+/** An intset blob: Redis binary-searches it, so the members are sorted numerically here. */
+function encodeIntset(members: Iterable<string>): Buffer {
+  const values = Array.from(members, (m) => BigInt(m)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   let size = 2;
   for (const x of values) {
     if (x < -32768n || x > 32767n) size = Math.max(size, 4);

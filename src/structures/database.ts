@@ -154,6 +154,23 @@ export class Database {
     this.shared.hooks.changed(this, key, 'set');
   }
 
+  /**
+   * Loading (RDB into a fresh database): adds a key that must not exist yet, with its expiry, in one
+   * look-up and without signals; undefined when the key is already there (a duplicate in the file).
+   */
+  addLoaded(key: string, value: RedisValue, expireAt: number): KeyEntry | undefined {
+    if (this.dict.has(key)) return undefined;
+    const e = new KeyEntry(key, value, this.shared.now);
+    this.dict.add(e);
+    this.account(e);
+    if (expireAt !== 0) {
+      e.volatileIndex = this.volatile.length;
+      this.volatile.push(e);
+      e.expireAt = expireAt;
+    }
+    return e;
+  }
+
   /** After a value was modified in place (after lookupWrite): accounting and change signal. */
   touchValue(key: string): void {
     const e = this.dict.get(key);
