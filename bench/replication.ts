@@ -76,13 +76,26 @@ function setRps(port: number, requests: number): number {
   return Number(m[1]);
 }
 
-/** SET throughput of the master alone and with two replicas attached: best of two runs each. */
-async function throughput(kind: Kind, requests: number): Promise<[alone: number, withReplicas: number]> {
+async function cpuSeconds(c: Redis): Promise<number> {
+  const info = await c.info('cpu');
+  return Number(field(info, 'used_cpu_user')) + Number(field(info, 'used_cpu_sys'));
+}
+
+/** The master's own CPU per SET, in µs: what replication costs it, whatever the replicas' processes take from the machine. */
+async function cpuPerSet(c: Redis, port: number, requests: number): Promise<number> {
+  const before = await cpuSeconds(c);
+  setRps(port, requests);
+  return ((await cpuSeconds(c)) - before) * 1e6 / requests;
+}
+
+/** SET throughput of the master alone and with two replicas attached: best of two runs each; then the master's CPU per SET. */
+export async function throughput(kind: Kind, requests: number): Promise<[alone: number, withReplicas: number, cpuAlone: number, cpuWith: number]> {
   const master = await start(kind, []);
   const m = client(master.port);
   const replicas: BenchServer[] = [];
   try {
     const alone = Math.max(setRps(master.port, requests), setRps(master.port, requests));
+    const cpuAlone = await cpuPerSet(m, master.port, requests);
     for (let i = 0; i < 2; i++) {
       const rep = await start(kind, []);
       replicas.push(rep);
@@ -92,7 +105,8 @@ async function throughput(kind: Kind, requests: number): Promise<[alone: number,
       rc.disconnect();
     }
     const withReplicas = Math.max(setRps(master.port, requests), setRps(master.port, requests));
-    return [alone, withReplicas];
+    const cpuWith = await cpuPerSet(m, master.port, requests);
+    return [alone, withReplicas, cpuAlone, cpuWith];
   } finally {
     m.disconnect();
     await Promise.all([master.stop(), ...replicas.map((r) => r.stop())]);
@@ -159,11 +173,14 @@ async function measure(quick: boolean): Promise<string> {
     const r = await fullSyncSeconds('redis', keys, diskless);
     row(`full sync of ${keys.toLocaleString('en-US')} keys, ${diskless ? 'diskless' : 'disk'}`, r, f, 's');
   }
-  const [fAlone, fWith] = await throughput('ferrite', requests);
-  const [rAlone, rWith] = await throughput('redis', requests);
+  const [fAlone, fWith, fCpuAlone, fCpuWith] = await throughput('ferrite', requests);
+  const [rAlone, rWith, rCpuAlone, rCpuWith] = await throughput('redis', requests);
   row('SET rps, master alone (50 clients, no pipeline)', rAlone, fAlone, 'rps', 0);
   row('SET rps, master with 2 replicas', rWith, fWith, 'rps', 0);
   rows.push(`| with 2 replicas / alone (target ≥ 0.9) | ${(rWith / rAlone).toFixed(2)} | ${(fWith / fAlone).toFixed(2)} | |`);
+  row("master's CPU per SET, alone", rCpuAlone, fCpuAlone, 'µs', 1);
+  row("master's CPU per SET, with 2 replicas", rCpuWith, fCpuWith, 'µs', 1);
+  rows.push(`| alone / with 2 replicas, master CPU per SET | ${(rCpuAlone / rCpuWith).toFixed(2)} | ${(fCpuAlone / fCpuWith).toFixed(2)} | |`);
   const [fp50, fp99] = await lagPercentiles('ferrite', writes);
   const [rp50, rp99] = await lagPercentiles('redis', writes);
   row(`replication lag p50 (${writes} unpipelined SETs)`, rp50, fp50, 'ms', 3);
