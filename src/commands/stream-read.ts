@@ -33,7 +33,7 @@ interface ReadArgs {
 const blockedReads = new WeakSet<string[]>();
 
 /** A script's own client has no connection (as SORT tells scripts apart): Redis refuses BLOCK there. */
-const fromScript = (ctx: CommandContext): boolean => ctx.client.transport === null && !ctx.client.isMaster;
+const fromScript = (ctx: CommandContext): boolean => ctx.client.transport === null && !ctx.client.mustObey;
 
 function readArgsOrReply(ctx: CommandContext, argv: string[], xreadgroup: boolean): ReadArgs | undefined {
   const reply = ctx.reply;

@@ -55,7 +55,7 @@ function trimIfAsked(ctx: CommandContext, key: string, s: StreamValue, a: AddTri
 }
 
 function xadd(ctx: CommandContext, argv: string[]): void {
-  const a = addTrimArgsOrReply(ctx.reply, argv, true, ctx.server.config.getNumber('stream-node-max-entries'), ctx.client.isMaster);
+  const a = addTrimArgsOrReply(ctx.reply, argv, true, ctx.server.config.getNumber('stream-node-max-entries'), ctx.client.mustObey);
   if (a === undefined) return;
   const fieldPos = a.idIndex + 1;
   const nfields = argv.length - fieldPos;
@@ -87,7 +87,7 @@ function xadd(ctx: CommandContext, argv: string[]): void {
 }
 
 function xtrim(ctx: CommandContext, argv: string[]): void {
-  const a = addTrimArgsOrReply(ctx.reply, argv, false, ctx.server.config.getNumber('stream-node-max-entries'), ctx.client.isMaster);
+  const a = addTrimArgsOrReply(ctx.reply, argv, false, ctx.server.config.getNumber('stream-node-max-entries'), ctx.client.mustObey);
   if (a === undefined) return;
   const key = argv[1];
   const s = writeTypedOrReply(ctx, key, 'stream');

@@ -78,6 +78,8 @@ export class Client {
   noEvict = false;
   /** The link from our master: its writes are applied even on a read-only replica, without replies. */
   isMaster = false;
+  /** The AOF loader's client (Redis' CLIENT_ID_AOF). */
+  isAofLoader = false;
   isReplica = false;
   closing = false;
   /** Lib name and version from CLIENT SETINFO (Redis 7.2 clients send them). */
@@ -96,6 +98,14 @@ export class Client {
 
   get subscriptionCount(): number {
     return this.channels.size + this.patterns.size + this.shardChannels.size;
+  }
+
+  /**
+   * Redis' mustObeyClient: the master link and the AOF loader replay what was already accepted, so
+   * limits meant for users (XADD/XTRIM LIMIT without ~) don't apply to them.
+   */
+  get mustObey(): boolean {
+    return this.isMaster || this.isAofLoader;
   }
 
   get kind(): ClientKind {

@@ -37,6 +37,7 @@ export class AofLoader {
     private readonly dir: string,
   ) {
     this.client = new Client(0, null, false);
+    this.client.isAofLoader = true;
   }
 
   /** Redis' loadAppendOnlyFiles; throws AofLoadError after logging what went wrong. */
