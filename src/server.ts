@@ -94,6 +94,8 @@ export class FerriteServer implements ServerControl {
     c.onChange('lfu-log-factor', (v) => void (ks.lfuLogFactor = Number(v)));
     c.onChange('lfu-decay-time', (v) => void (ks.lfuDecayTime = Number(v)));
     c.onChange('hz', () => this.startCron());
+    this.state.latencyTracking = c.getBool('latency-tracking');
+    c.onChange('latency-tracking', (v) => void (this.state.latencyTracking = v === 'yes'));
   }
 
   /** maxmemory: evict before every command, and at once when CONFIG SET changes the limit. */

@@ -8,6 +8,7 @@ import { BlockingRegistry } from './blocking.js';
 import type { Client } from './client.js';
 import { CommandTable, hasFlag } from './command-table.js';
 import * as E from './errors.js';
+import { LatencyHistogram } from './latency-histogram.js';
 import type { ServerState } from './server-context.js';
 import type { CommandContext, CommandSpec, NotifyClass } from './types.js';
 
@@ -185,6 +186,7 @@ export class Dispatcher {
     stat.calls++;
     stat.usec += usec;
     if (server.stats.totalErrorReplies !== errorsBefore) stat.failedCalls++;
+    if (server.latencyTracking) (stat.latency ??= new LatencyHistogram()).record(usec);
     server.stats.commandsProcessed++;
     client.commandsProcessed++;
     client.lastCommand = spec.name;

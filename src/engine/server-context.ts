@@ -8,6 +8,7 @@ import type { BlockingRegistry } from './blocking.js';
 import type { Client } from './client.js';
 import type { CommandTable } from './command-table.js';
 import { LatencyMonitor } from './latency-monitor.js';
+import type { LatencyHistogram } from './latency-histogram.js';
 import { MemoryLimit } from './maxmemory.js';
 import { PubSubRegistry } from './pubsub-registry.js';
 import { SlowLog } from './slowlog.js';
@@ -43,6 +44,8 @@ export interface CommandStat {
   usec: number;
   rejectedCalls: number;
   failedCalls: number;
+  /** Redis 7's latency tracking (latency-tracking yes): made on the command's first tracked call. */
+  latency?: LatencyHistogram;
 }
 
 export class ServerStats {
@@ -136,6 +139,8 @@ export class ServerState {
   readonly monitors = new Set<Client>();
   readonly slowlog: SlowLog;
   readonly latency = new LatencyMonitor();
+  /** latency-tracking, kept here so the command path reads a field, not the option table. */
+  latencyTracking = true;
   readonly sinks: PropagationSink[] = [];
   readonly pause: PauseState = { until: 0, mode: 'all', timer: undefined };
   /** Clients waiting for the pause to end, resumed in arrival order. */
