@@ -9,7 +9,7 @@ import { KeyspaceNotifier } from './engine/notifications.js';
 import { attachPubSub } from './engine/pubsub-registry.js';
 import { ALL_COMMANDS } from './commands/registry.js';
 import { Scripting } from './engine/script-runner.js';
-import { FERRITE_VERSION, REDIS_COMPAT_VERSION, ServerState, type ServerControl } from './engine/server-context.js';
+import { ServerState, type ServerControl } from './engine/server-context.js';
 import { attachWatches } from './engine/watch.js';
 import { Config } from './config.js';
 import { ServerLog } from './log.js';
@@ -264,12 +264,5 @@ export class FerriteServer implements ServerControl {
       if (unixPath !== '' && existsSync(unixPath)) unlinkSync(unixPath);
     })();
     return this.closing;
-  }
-
-  banner(): string {
-    return (
-      `${process.pid}:C ${new Date().toUTCString()} # oO0OoO0OoO0Oo Ferrite is starting oO0OoO0OoO0Oo\n` +
-      `${process.pid}:C ${new Date().toUTCString()} # Ferrite version=${FERRITE_VERSION} (Redis ${REDIS_COMPAT_VERSION} compatible), node=${process.version}, pid=${process.pid}, just started\n`
-    );
   }
 }
