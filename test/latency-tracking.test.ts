@@ -111,6 +111,25 @@ test('latency-tracking no stops recording; CONFIG RESETSTAT clears; errors and e
   for (const c of raw) c.close();
 });
 
+test('a blocking command counts one call; its latency is taken when served, none when it times out (as 7.0)', async () => {
+  for (const [who, c] of clients) {
+    const port = who === 'redis' ? redis.port : ferrite.port;
+    await c.config('RESETSTAT');
+    const waiter = await RawClient.connect(port);
+    waiter.command('BLPOP', 'bq', '0');
+    for (let i = 0; i < 100 && !/blocked_clients:1/.test(await c.info('clients')); i++) await new Promise((r) => setTimeout(r, 10));
+    await c.lpush('bq', 'x');
+    assert.is(await waiter.reply(), '*2\r\n$2\r\nbq\r\n$1\r\nx\r\n', who);
+    await c.call('BLPOP', 'none', '0.05');
+    const stats = await c.info('commandstats');
+    assert.match(stats, /cmdstat_blpop:calls=2,/, who);
+    const h = histograms((await c.call('LATENCY', 'HISTOGRAM', 'blpop')) as unknown[]);
+    assert.is(h.get('blpop')?.calls, 1, who);
+    assert.is(/latency_percentiles_usec_blpop:/.test(await c.info('latencystats')), true, who);
+    waiter.close();
+  }
+});
+
 test('the histogram\'s figures are hdr_histogram\'s (values seen on redis-server)', () => {
   const one = new LatencyHistogram();
   one.record(1);

@@ -17,6 +17,16 @@ export class BlockingRegistry {
   private serving = false;
   /** The client whose command serveKey is running again, and whether that run blocked again. */
   private rerunning: Client | null = null;
+
+  /** True while `client`'s blocked command runs again because a key it waits on changed. */
+  isRerun(client: Client): boolean {
+    return client === this.rerunning;
+  }
+
+  /** After a call: did it leave the client blocked (blocked now, or woken for nothing)? */
+  leftBlocked(client: Client): boolean {
+    return client === this.rerunning ? this.reblocked : client.blocked !== null;
+  }
   private reblocked = false;
   /** The key whose change woke the command being run again: Redis serves a client from that key. */
   wokenBy: string | undefined;

@@ -183,14 +183,20 @@ export class Dispatcher {
     }
     const usec = Math.round((performance.now() - start) * 1000);
     const stat = server.stats.commandStat(spec.name);
-    stat.calls++;
+    // As Redis 7.0: a blocking command counts one call, when it first runs; its latency and slowlog
+    // entry are taken when it is served (a timed-out one has none), not when it blocks.
+    const rerun = this.blocking.isRerun(client);
+    const blocked = this.blocking.leftBlocked(client);
+    if (!rerun) {
+      stat.calls++;
+      server.stats.commandsProcessed++;
+      client.commandsProcessed++;
+    }
     stat.usec += usec;
     if (server.stats.totalErrorReplies !== errorsBefore) stat.failedCalls++;
-    if (server.latencyTracking) (stat.latency ??= new LatencyHistogram()).record(usec);
-    server.stats.commandsProcessed++;
-    client.commandsProcessed++;
+    if (server.latencyTracking && !blocked) (stat.latency ??= new LatencyHistogram()).record(usec);
     client.lastCommand = spec.name;
-    if (!hasFlag(spec, 'skip-slowlog')) server.slowlog.record(argv, usec, client.transport?.addr ?? '', client.name);
+    if (!blocked && !hasFlag(spec, 'skip-slowlog')) server.slowlog.record(argv, usec, client.transport?.addr ?? '', client.name);
     server.latency.add(hasFlag(spec, 'fast') ? 'fast-command' : 'command', usec / 1000, server.config.getNumber('latency-monitor-threshold'));
     if (server.dirty !== dirtyBefore || ctx.effects !== null) this.propagateCall(ctx, spec, argv);
     ctx.effects = savedEffects;
