@@ -366,9 +366,8 @@ export class Config implements ConfigAccess {
         return parts.join(' ');
       }
       case 'latency-tracking-info-percentiles': {
-        if (parts.some((p) => !/^[0-9.]+$/.test(p) || Number(p) < 0 || Number(p) > 100 || Number.isNaN(Number(p)))) {
-          return new ConfigError('latency-tracking-info-percentiles must be between 0.0 and 100.0');
-        }
+        if (parts.some((p) => !/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(p))) return new ConfigError('Invalid latency-tracking-info-percentiles parameters');
+        if (parts.some((p) => Number(p) < 0 || Number(p) > 100)) return new ConfigError('latency-tracking-info-percentiles parameters should sit between [0.0,100.0]');
         return parts.map((p) => String(Number(p))).join(' ');
       }
       case 'unixsocketperm':

@@ -32,9 +32,9 @@ export class ServerLog implements Logger {
     this.write(3, msg);
   }
 
-  /** Writes lines without the prefix (the start-up banner). */
+  /** Writes lines without the prefix (the start-up logo), at notice level as Redis' LL_RAW. */
   raw(text: string): void {
-    if (this.silent) return;
+    if (this.silent || this.level > 2) return;
     this.emit(text);
   }
 

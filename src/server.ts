@@ -10,7 +10,7 @@ import { attachPubSub } from './engine/pubsub-registry.js';
 import { ALL_COMMANDS } from './commands/registry.js';
 import { AppendOnlyFile } from './persistence/aof.js';
 import { Scripting } from './engine/script-runner.js';
-import { FERRITE_VERSION, REDIS_COMPAT_VERSION, ServerState, type ServerControl } from './engine/server-context.js';
+import { ServerState, type ServerControl } from './engine/server-context.js';
 import { attachTracking } from './engine/tracking.js';
 import { attachWatches } from './engine/watch.js';
 import { Config } from './config.js';
@@ -165,6 +165,8 @@ export class FerriteServer implements ServerControl {
     c.onChange('repl-backlog-size', (v) => void this.replication.backlog?.resize(Number(v)));
     c.onChange('replica-serve-stale-data', () => this.replication.refreshStale());
     for (const name of ['min-replicas-to-write', 'min-replicas-max-lag']) c.onChange(name, () => this.replication.refreshGoodReplicas());
+    this.state.latencyTracking = c.getBool('latency-tracking');
+    c.onChange('latency-tracking', (v) => void (this.state.latencyTracking = v === 'yes'));
   }
 
   /** maxmemory: evict before every command, and at once when CONFIG SET changes the limit. */
@@ -456,12 +458,5 @@ export class FerriteServer implements ServerControl {
       if (unixPath !== '' && existsSync(unixPath)) unlinkSync(unixPath);
     })();
     return this.closing;
-  }
-
-  banner(): string {
-    return (
-      `${process.pid}:C ${new Date().toUTCString()} # oO0OoO0OoO0Oo Ferrite is starting oO0OoO0OoO0Oo\n` +
-      `${process.pid}:C ${new Date().toUTCString()} # Ferrite version=${FERRITE_VERSION} (Redis ${REDIS_COMPAT_VERSION} compatible), node=${process.version}, pid=${process.pid}, just started\n`
-    );
   }
 }

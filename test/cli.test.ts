@@ -62,7 +62,7 @@ test('starts from a config file plus arguments, logs its banner, and exits 0 on 
   try {
     for (let i = 0; i < 200 && !out.includes('Ready to accept connections'); i++) await new Promise((r) => setTimeout(r, 25));
     assert.match(out, /Ferrite is starting/);
-    assert.match(out, new RegExp(`Ready to accept connections tcp on port ${port}`));
+    assert.match(out, new RegExp(`Running mode=standalone, port=${port}\\.`));
     const c = new Redis({ port, maxRetriesPerRequest: 0, retryStrategy: () => null });
     try {
       assert.equal(await c.config('GET', 'maxmemory'), ['maxmemory', String(10 * 1024 * 1024)]);

@@ -80,7 +80,7 @@ test('CONFIG GET * lists every Redis 7 option name', async () => {
 test('CONFIG REWRITE writes the changed options back to the config file', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ferrite-conf-'));
   const file = join(dir, 'redis.conf');
-  writeFileSync(file, '# my config\nport 0\nbind 127.0.0.1\nhz 20\nmaxmemory 1mb\n');
+  writeFileSync(file, '# my config\nport 0\nbind 127.0.0.1\nhz 20\nmaxmemory 1mb\nmemcached-port 0\n');
   const config = new Config();
   config.loadFile(file);
   const server = new FerriteServer(config);

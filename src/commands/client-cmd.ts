@@ -5,6 +5,7 @@ import { is, parseInteger } from './args.js';
 import * as E from '../engine/errors.js';
 import { helpReply } from './keys.js';
 import { trackingSubcommands } from './client-tracking.js';
+import { argvMem, multiMem } from './client-memory.js';
 import type { CommandContext, CommandSpec } from '../engine/types.js';
 
 function flagsOf(c: Client): string {
@@ -25,17 +26,19 @@ function flagsOf(c: Client): string {
   return f === '' ? 'N' : f;
 }
 
-/** One CLIENT LIST / CLIENT INFO line, with Redis 7.0's fields in Redis' order. */
-export function describeClient(c: Client, now: number): string {
+/** One CLIENT LIST / CLIENT INFO line, with Redis 7.0's fields in Redis' order; `running` is the caller's own command. */
+export function describeClient(c: Client, now: number, running?: readonly string[]): string {
   const t = c.transport;
   const qbuf = t?.queryBytes() ?? 0;
   const omem = t?.outputBytes() ?? 0;
+  const argv = argvMem(c, running);
+  const multi = multiMem(c);
   return (
     `id=${c.id} addr=${t?.addr ?? ''} laddr=${t?.laddr ?? ''} fd=${t?.fd ?? -1} name=${c.name} ` +
     `age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} flags=${flagsOf(c)} ` +
     `db=${c.dbIndex} sub=${c.channels.size} psub=${c.patterns.size} ssub=${c.shardChannels.size} multi=${c.multi === null ? -1 : c.multi.length} ` +
-    `qbuf=${qbuf} qbuf-free=${Math.max(0, 32768 - qbuf)} argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=${omem} ` +
-    `tot-mem=${qbuf + omem + 16384} events=r cmd=${c.lastCommand} user=${c.user} redir=${c.context?.server.tracking.stateOf(c)?.redirect ?? -1} resp=${c.resp}`
+    `qbuf=${qbuf} qbuf-free=${Math.max(0, 32768 - qbuf)} argv-mem=${argv} multi-mem=${multi} rbs=16384 rbp=0 obl=0 oll=0 omem=${omem} ` +
+    `tot-mem=${qbuf + omem + 16384 + argv + multi} events=r cmd=${c.lastCommand} user=${c.user} redir=${c.context?.server.tracking.stateOf(c)?.redirect ?? -1} resp=${c.resp}`
   );
 }
 
@@ -64,7 +67,7 @@ function list(ctx: CommandContext, argv: string[]): void {
     } else return ctx.reply.error(E.SYNTAX);
   }
   const now = Date.now();
-  ctx.reply.verbatim(clients.map((c) => describeClient(c, now) + '\n').join(''));
+  ctx.reply.verbatim(clients.map((c) => describeClient(c, now, c === ctx.client ? argv : undefined) + '\n').join(''));
 }
 
 function setname(ctx: CommandContext, argv: string[]): void {
@@ -259,7 +262,7 @@ export const clientCommand: CommandSpec = {
     sub('setname', 3, 'Sets the connection name.', setname),
     sub('getname', 2, 'Returns the name of the connection.', (ctx) => (ctx.client.name === '' ? ctx.reply.nil() : ctx.reply.bulk(ctx.client.name))),
     sub('list', -2, 'Lists open connections.', list, ['admin', 'noscript', 'loading', 'stale']),
-    sub('info', 2, 'Returns information about the connection.', (ctx) => ctx.reply.verbatim(describeClient(ctx.client, Date.now()) + '\n')),
+    sub('info', 2, 'Returns information about the connection.', (ctx, argv) => ctx.reply.verbatim(describeClient(ctx.client, Date.now(), argv) + '\n')),
     sub('kill', -3, 'Terminates open connections.', kill, ['admin', 'noscript', 'loading', 'stale']),
     sub('pause', -3, 'Suspends commands processing.', pause, ['admin', 'noscript', 'loading', 'stale']),
     sub('unpause', 2, 'Resumes processing commands from paused clients.', (ctx) => { unpauseAll(ctx.server); ctx.reply.ok(); }, ['admin', 'noscript', 'loading', 'stale']),

@@ -5,6 +5,8 @@ import { commandHasKeys, keySpecsOf, keysWithFlags } from '../engine/key-specs.j
 import { is } from './args.js';
 import * as E from '../engine/errors.js';
 import { helpReply } from './keys.js';
+import { COMMAND_DOCS } from './command-docs-data.js';
+import type { ArgDoc } from './command-docs-types.js';
 import type { CommandContext, CommandSpec, KeySpec } from '../engine/types.js';
 
 function commandInfo(ctx: CommandContext, spec: CommandSpec): void {
@@ -81,20 +83,84 @@ function keySpecInfo(ctx: CommandContext, ks: KeySpec): void {
   });
 }
 
+function argDocs(ctx: CommandContext, args: readonly ArgDoc[]): void {
+  const r = ctx.reply;
+  r.array(args.length);
+  for (const a of args) {
+    const optional = [a.key_spec_index, a.token, a.summary, a.since, a.deprecated_since, a.flags, a.arguments];
+    r.map(2 + optional.filter((x) => x !== undefined).length);
+    r.bulk('name');
+    r.bulk(a.name);
+    r.bulk('type');
+    r.bulk(a.type);
+    if (a.key_spec_index !== undefined) {
+      r.bulk('key_spec_index');
+      r.int(a.key_spec_index);
+    }
+    for (const k of ['token', 'summary', 'since', 'deprecated_since'] as const) {
+      const v = a[k];
+      if (v === undefined) continue;
+      r.bulk(k);
+      r.bulk(v);
+    }
+    if (a.flags !== undefined) {
+      r.bulk('flags');
+      statusSet(ctx, a.flags);
+    }
+    if (a.arguments !== undefined) {
+      r.bulk('arguments');
+      argDocs(ctx, a.arguments);
+    }
+  }
+}
+
+function statusSet(ctx: CommandContext, items: readonly string[]): void {
+  ctx.reply.set(items.length);
+  for (const f of items) ctx.reply.simple(f);
+}
+
+// Fields in Redis 7.0's order (addReplyCommandDocs). The generated data speaks Redis 7.0's words; the spec's
+// own summary, since, group and complexity answer for what it lacks (commands Redis 7.0 does not have).
 function commandDocs(ctx: CommandContext, spec: CommandSpec): void {
   const r = ctx.reply;
   const subs = spec.subcommands ?? [];
-  const fields = 3 + (spec.complexity !== undefined ? 1 : 0) + (subs.length > 0 ? 1 : 0);
-  r.map(fields);
+  const extra = COMMAND_DOCS[spec.name] ?? {};
+  const complexity = extra.complexity ?? spec.complexity;
+  const optional = [complexity, extra.doc_flags, extra.deprecated_since, extra.replaced_by, extra.history, extra.arguments];
+  r.map(3 + optional.filter((x) => x !== undefined).length + (subs.length > 0 ? 1 : 0));
   r.bulk('summary');
-  r.bulk(spec.summary);
+  r.bulk(extra.summary ?? spec.summary);
   r.bulk('since');
-  r.bulk(spec.since);
+  r.bulk(extra.since ?? spec.since);
   r.bulk('group');
-  r.bulk(spec.group);
-  if (spec.complexity !== undefined) {
+  r.bulk(extra.group ?? spec.group);
+  if (complexity !== undefined) {
     r.bulk('complexity');
-    r.bulk(spec.complexity);
+    r.bulk(complexity);
+  }
+  if (extra.doc_flags !== undefined) {
+    r.bulk('doc_flags');
+    statusSet(ctx, extra.doc_flags);
+  }
+  for (const k of ['deprecated_since', 'replaced_by'] as const) {
+    const v = extra[k];
+    if (v === undefined) continue;
+    r.bulk(k);
+    r.bulk(v);
+  }
+  if (extra.history !== undefined) {
+    r.bulk('history');
+    // A set in RESP3, as Redis' addReplyCommandHistory sends it.
+    r.set(extra.history.length);
+    for (const [version, change] of extra.history) {
+      r.array(2);
+      r.bulk(version);
+      r.bulk(change);
+    }
+  }
+  if (extra.arguments !== undefined) {
+    r.bulk('arguments');
+    argDocs(ctx, extra.arguments);
   }
   if (subs.length > 0) {
     r.bulk('subcommands');

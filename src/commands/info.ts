@@ -6,6 +6,7 @@ import { formatDouble } from '../protocol/number-format.js';
 import { memoryOverhead } from './memory.js';
 import { scriptingOf } from '../engine/script-runner.js';
 import { HeapGuard } from '../engine/heap-guard.js';
+import { latencystatsSection } from './latency-stats.js';
 import { FERRITE_VERSION, REDIS_COMPAT_VERSION, type ServerState } from '../engine/server-context.js';
 import type { CommandContext, CommandSpec } from '../engine/types.js';
 
@@ -191,7 +192,7 @@ function keyspaceSection(s: ServerState): Fields {
 const BUILDERS: Record<string, (s: ServerState) => Fields> = {
   server: serverSection, clients: clientsSection, memory: memorySection, persistence: persistenceSection, stats: statsSection,
   replication: replicationSection, cpu: cpuSection, modules: () => [], commandstats: commandstatsSection, errorstats: errorstatsSection,
-  latencystats: () => [], cluster: () => [['cluster_enabled', 0]], keyspace: keyspaceSection,
+  latencystats: latencystatsSection, cluster: () => [['cluster_enabled', 0]], keyspace: keyspaceSection,
 };
 
 /** Renders the requested INFO sections as Redis does: "# Title" then "field:value" lines, CRLF. */

@@ -4,6 +4,7 @@ import { parseInteger } from './args.js';
 import * as E from '../engine/errors.js';
 import { helpReply } from './keys.js';
 import { debugReload } from './persistence.js';
+import { latencyHistogram } from './latency-stats.js';
 import type { CommandContext, CommandSpec } from '../engine/types.js';
 
 function configGet(ctx: CommandContext, argv: string[]): void {
@@ -198,6 +199,7 @@ export const latencyCommand: CommandSpec = {
     { name: 'latency|latest', arity: 2, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.8.13', summary: 'Returns the latest latency samples for all events.', complexity: 'O(1)', run: latencyLatest },
     { name: 'latency|history', arity: 3, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.8.13', summary: 'Returns timestamp-latency samples for an event.', complexity: 'O(1)', run: latencyHistory },
     { name: 'latency|reset', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.8.13', summary: 'Resets the latency data for one or more events.', complexity: 'O(1)', run: (ctx, argv) => ctx.reply.int(ctx.server.latency.reset(argv.slice(2))) },
+    { name: 'latency|histogram', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '7.0.0', summary: 'Returns the cumulative distribution of latencies of a subset or all commands.', complexity: 'O(N) where N is the number of commands with latency information being retrieved.', run: latencyHistogram },
     { name: 'latency|help', arity: 2, flags: ['loading', 'stale'], group: 'server', since: '2.8.13', summary: 'Returns helpful text about the different subcommands.', complexity: 'O(1)', run: (ctx) => helpReply(ctx, LATENCY_HELP) },
   ],
 };

@@ -17,6 +17,7 @@ export class BlockingRegistry {
   private serving = false;
   /** The client whose command serveKey is running again, and whether that run blocked again. */
   private rerunning: Client | null = null;
+
   private reblocked = false;
   private justBlocked = false;
   /** The key whose change woke the command being run again: Redis serves a client from that key. */

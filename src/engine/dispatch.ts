@@ -10,6 +10,7 @@ import { BlockingRegistry } from './blocking.js';
 import type { Client } from './client.js';
 import { CommandTable, hasFlag, keyIndexes } from './command-table.js';
 import * as E from './errors.js';
+import { LatencyHistogram } from './latency-histogram.js';
 import type { ServerState } from './server-context.js';
 import type { BlockOptions, CommandContext, CommandSpec, NotifyClass } from './types.js';
 
@@ -238,6 +239,7 @@ export class Dispatcher {
     stat.calls++;
     stat.usec += usec;
     if (failed) stat.failedCalls++;
+    if (this.server.latencyTracking) (stat.latency ??= new LatencyHistogram()).record(usec);
     if (!hasFlag(spec, 'skip-slowlog')) this.server.slowlog.record(argv, usec, client.transport?.addr ?? NO_PEER, client.name);
   }
 

@@ -9,6 +9,7 @@ import type { BlockingRegistry } from './blocking.js';
 import type { Client } from './client.js';
 import type { CommandTable } from './command-table.js';
 import { LatencyMonitor } from './latency-monitor.js';
+import type { LatencyHistogram } from './latency-histogram.js';
 import { MemoryLimit } from './maxmemory.js';
 import { ClientMemory } from './client-memory.js';
 import { PubSubRegistry } from './pubsub-registry.js';
@@ -46,6 +47,8 @@ export interface CommandStat {
   usec: number;
   rejectedCalls: number;
   failedCalls: number;
+  /** Redis 7's latency tracking (latency-tracking yes): made on the command's first tracked call. */
+  latency?: LatencyHistogram;
 }
 
 export class ServerStats {
@@ -167,6 +170,8 @@ export class ServerState {
   readonly monitors = new Set<Client>();
   readonly slowlog: SlowLog;
   readonly latency = new LatencyMonitor();
+  /** latency-tracking, kept here so the command path reads a field, not the option table. */
+  latencyTracking = true;
   readonly sinks: PropagationSink[] = [];
   /** The AOF writer while the AOF is on: replies wait for its write (and fsync) of their turn. */
   replyBarrier: ReplyBarrier | null = null;

@@ -18,6 +18,8 @@ export class Connection implements ClientTransport {
   readonly fd: number;
   private readonly parser: RequestParser;
   private pendingArgv: string[] | undefined;
+  /** Bytes of the request being run, counted in qbuf as Redis does (its query buffer still holds it). */
+  private requestBytes = 0;
   private processing = false;
   private closed = false;
   /** Bytes handed to writeBytes still in the socket's queue. */
@@ -65,7 +67,9 @@ export class Connection implements ClientTransport {
     try {
       while (client.blocked === null && !client.paused && !client.closing) {
         this.parser.authenticated = client.authenticated || !this.state.acl.authRequired(client);
+        const buffered = this.parser.pendingBytes;
         const argv = this.pendingArgv ?? this.parser.next();
+        if (this.pendingArgv === undefined) this.requestBytes = buffered - this.parser.pendingBytes;
         this.pendingArgv = undefined;
         if (argv === undefined) break;
         if (argv instanceof ProtocolError) {
@@ -174,7 +178,7 @@ export class Connection implements ClientTransport {
   }
 
   queryBytes(): number {
-    return this.parser.pendingBytes;
+    return this.parser.pendingBytes + (this.processing ? this.requestBytes : 0);
   }
 
   resume(): void {
