@@ -53,7 +53,7 @@ function stopper(child: ChildProcess, after?: () => void): () => Promise<void> {
 async function startFerrite(): Promise<Proc> {
   const [port, memcachedPort] = [await freePort(), await freePort()];
   const bin = new URL('../../bin/ferrite-server', import.meta.url).pathname;
-  const child = spawn(process.execPath, [bin, '--port', String(port), '--bind', '127.0.0.1', '--memcached-port', String(memcachedPort), '--loglevel', 'warning', '--save', ''], { stdio: 'ignore' });
+  const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--memcached-port', String(memcachedPort), '--loglevel', 'warning', '--save', ''], { stdio: 'ignore' });
   await waitFor(port, child);
   await waitFor(memcachedPort, child);
   return { port, memcachedPort, stop: stopper(child) };

@@ -60,7 +60,7 @@ function start(name: string, core: number, command: string, args: string[], port
 export async function startFerriteProcess(extra: string[] = []): Promise<BenchServer> {
   const port = await freePort();
   const bin = new URL('../../bin/ferrite-server', import.meta.url).pathname;
-  return start('ferrite', 0, process.execPath, [bin, '--port', String(port), '--bind', '127.0.0.1', '--memcached-port', '0', '--loglevel', 'warning', ...extra], port);
+  return start('ferrite', 0, bin, ['--port', String(port), '--bind', '127.0.0.1', '--memcached-port', '0', '--loglevel', 'warning', ...extra], port);
 }
 
 export async function startRedisProcess(extra: string[] = []): Promise<BenchServer> {

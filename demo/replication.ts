@@ -50,7 +50,7 @@ async function waitForPort(port: number): Promise<void> {
 async function start(name: string, extra: string[] = []): Promise<Node> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), `ferrite-demo-${name}-`));
-  const child = spawn(process.execPath, [executable, '--port', String(port), '--dir', dir, '--repl-diskless-sync-delay', '0', ...extra], { stdio: 'ignore' });
+  const child = spawn(executable, ['--port', String(port), '--dir', dir, '--repl-diskless-sync-delay', '0', ...extra], { stdio: 'ignore' });
   await waitForPort(port);
   const client = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null });
   client.on('error', () => undefined);

@@ -12,7 +12,7 @@ import { freePort } from './helpers/servers.js';
 const BIN = new URL('../../bin/ferrite-server', import.meta.url).pathname;
 
 function run(args: string[]): { status: number | null; out: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'latin1', timeout: 10_000 });
+  const r = spawnSync(BIN, args, { encoding: 'latin1', timeout: 10_000 });
   return { status: r.status, out: r.stdout + r.stderr };
 }
 
@@ -55,7 +55,7 @@ test('starts from a config file plus arguments, logs its banner, and exits 0 on 
   const dir = mkdtempSync(join(tmpdir(), 'ferrite-cli-'));
   const file = join(dir, 'ok.conf');
   writeFileSync(file, `port ${port}\nbind 127.0.0.1\nsave ""\nhz 20\ndir ${dir}\n`);
-  const child = spawn(process.execPath, [BIN, file, '--maxmemory', '10mb', '--memcached-port', '0', '--save', '900', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(BIN, [file, '--maxmemory', '10mb', '--memcached-port', '0', '--save', '900', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));

@@ -211,7 +211,7 @@ test('IDLE and FREQ travel in dump.rdb under LRU and LFU policies (RESTORE IDLET
 /** ferrite-server as a child process on a free port. */
 async function startFerriteProcess(): Promise<{ port: number; close(): Promise<void> }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [BIN, '--port', String(port), '--save', '', '--memcached-port', '0', '--dir', tempDir()], { stdio: 'ignore' });
+  const child = spawn(BIN, ['--port', String(port), '--save', '', '--memcached-port', '0', '--dir', tempDir()], { stdio: 'ignore' });
   for (let i = 0; i < 200; i++) {
     const ok = await new Promise<boolean>((resolve) => {
       const sock = createConnection({ port, host: '127.0.0.1' }, () => {

@@ -236,7 +236,7 @@ test('clients get LOADING while dump.rdb loads, and INFO shows the progress', as
 /** Runs ferrite-server on `dir` until it exits or is ready; returns the exit code (null if it kept running) and its log. */
 async function runServer(dir: string, extra: string[] = []): Promise<{ code: number | null; log: string; port: number; exited: Promise<number | null>; stop(signal?: NodeJS.Signals): Promise<number | null> }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [BIN, '--port', String(port), '--dir', dir, '--memcached-port', '0', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(BIN, ['--port', String(port), '--dir', dir, '--memcached-port', '0', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout.on('data', (d) => (log += d));
   child.stderr.on('data', (d) => (log += d));

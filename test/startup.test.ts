@@ -19,7 +19,7 @@ const KINDS: Kind[] = ['redis', 'ferrite'];
 
 function command(kind: Kind, args: string[]): [string, string[]] {
   const common = ['--bind', '127.0.0.1', '--save', '', ...args];
-  return kind === 'redis' ? ['redis-server', common] : [process.execPath, [BIN, '--memcached-port', '0', ...common]];
+  return kind === 'redis' ? ['redis-server', common] : [BIN, ['--memcached-port', '0', ...common]];
 }
 
 interface Started {
@@ -98,7 +98,7 @@ test('always-show-logo yes: the logo with Port and PID, as redis-server; a termi
   }
   const port = await freePort();
   // script(1) gives the server a terminal for stdout.
-  const tty = spawn('script', ['-qec', `${process.execPath} ${BIN} --port ${port} --bind 127.0.0.1 --save '' --memcached-port 0`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const tty = spawn('script', ['-qec', `${BIN} --port ${port} --bind 127.0.0.1 --save '' --memcached-port 0`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   tty.stdout.on('data', (d) => (out += d));
   for (let i = 0; i < 400 && !out.includes('Ready to accept connections'); i++) await new Promise((r) => setTimeout(r, 25));

@@ -222,7 +222,8 @@ export class Dispatcher {
   /** A blocked command that timed out: counted and slow-logged then, as Redis' updateStatsOnUnblock does. */
   countUnblocked(client: Client, argv: string[]): void {
     const spec = this.table.resolve(argv);
-    if (spec !== undefined) this.recordCall(client, spec, argv, 0, false);
+    // Counted, but as in Redis 7.0 a timed-out wait adds nothing to the latency histogram.
+    if (spec !== undefined) this.recordCall(client, spec, argv, 0, false, false);
   }
 
   /**
@@ -234,12 +235,12 @@ export class Dispatcher {
   }
 
   /** A call's commandstats and slowlog entry. */
-  recordCall(client: Client, spec: CommandSpec, argv: readonly string[], usec: number, failed: boolean): void {
+  recordCall(client: Client, spec: CommandSpec, argv: readonly string[], usec: number, failed: boolean, withLatency = true): void {
     const stat = this.server.stats.commandStat(spec.name);
     stat.calls++;
     stat.usec += usec;
     if (failed) stat.failedCalls++;
-    if (this.server.latencyTracking) (stat.latency ??= new LatencyHistogram()).record(usec);
+    if (withLatency && this.server.latencyTracking) (stat.latency ??= new LatencyHistogram()).record(usec);
     if (!hasFlag(spec, 'skip-slowlog')) this.server.slowlog.record(argv, usec, client.transport?.addr ?? NO_PEER, client.name);
   }
 

@@ -80,8 +80,9 @@ function launch(command: string, args: string[], port: number, readyPattern: Reg
 /** Ferrite's executable on `dir` with extra options (`--name value` pairs). */
 export async function launchFerrite(dir: string, options: string[] = [], wrapper: string[] = [], knownPort?: number): Promise<StartResult> {
   const port = knownPort ?? (await freePort());
-  const args = [FERRITE_BIN, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--memcached-port', '0', '--save', '', ...options];
-  const [cmd, ...pre] = wrapper.length > 0 ? [...wrapper, process.execPath] : [process.execPath];
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--memcached-port', '0', '--save', '', ...options];
+  // The executable execs node in place, so a wrapper (strace) and kill -9 reach the server itself.
+  const [cmd, ...pre] = [...wrapper, FERRITE_BIN];
   return launch(cmd, [...pre, ...args], port, /eady to accept connections/);
 }
 

@@ -56,7 +56,7 @@ export async function startNode(kind: 'ferrite' | 'redis', args: string[] = []):
   let output = '';
   const argv = ['--port', String(port), '--dir', dir, ...FAST, ...(kind === 'ferrite' ? ['--memcached-port', '0', '--enable-debug-command', 'yes'] : ['--enable-debug-command', 'yes']), ...args];
   const spawnIt = (): ChildProcess => {
-    const child = kind === 'ferrite' ? spawn(process.execPath, [executable, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn('redis-server', argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = kind === 'ferrite' ? spawn(executable, argv, { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn('redis-server', argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d) => void (output += d));
     child.stderr!.on('data', (d) => void (output += d));
     return child;
