@@ -166,6 +166,38 @@ test('BGREWRITEAOF: a new base and incr file, old ones become history and are re
   await s.stop();
 });
 
+test('an AOF-format base carries streams (entries, groups, pending entries) and function libraries, as Redis rewrites them', async () => {
+  const dir = freshDir();
+  const s = await mustStart(launchFerrite(dir, ['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no']));
+  // A consumer's seen-time is the instant it was recreated, in Redis as here: masked.
+  const streamState = async (c: Redis): Promise<string> =>
+    JSON.stringify([
+      await c.call('XINFO', 'STREAM', 'st', 'FULL'), await c.call('XRANGE', 'st', '-', '+'), await c.call('FCALL', 'twice', '0', '21'),
+      await c.call('XINFO', 'STREAM', 'empty'),
+    ]).replace(/"seen-time",\d+/g, '"seen-time",0');
+  const before = await withClient(s, async (c) => {
+    await c.call('FUNCTION', 'LOAD', "#!lua name=maths\nredis.register_function('twice', function(keys, args) return args[1] * 2 end)");
+    for (let i = 1; i <= 5; i++) await c.call('XADD', 'st', `${i}-1`, 'n', String(i));
+    await c.call('XDEL', 'st', '2-1');
+    await c.call('XGROUP', 'CREATE', 'st', 'g', '0');
+    await c.call('XREADGROUP', 'GROUP', 'g', 'alice', 'COUNT', '2', 'STREAMS', 'st', '>');
+    await c.call('XGROUP', 'CREATECONSUMER', 'st', 'g', 'bob');
+    await c.call('XADD', 'empty', '7-7', 'f', 'v');
+    await c.call('XDEL', 'empty', '7-7');
+    await c.bgrewriteaof();
+    await waitRewriteDone(c);
+    return streamState(c);
+  });
+  await s.stop();
+  const base = readFileSync(join(dir, 'appendonlydir', manifest(dir).split(' ')[1]), 'latin1');
+  assert.match(base, /FUNCTION\r\n\$4\r\nLOAD\r\n/);
+  assert.match(base, /XCLAIM\r\n/);
+  const again = await mustStart(launchFerrite(dir, ['--appendonly', 'yes']));
+  // Delivery times and counts survive as they were written (XCLAIM ... TIME ... RETRYCOUNT).
+  assert.is(await withClient(again, streamState), before);
+  await again.stop();
+});
+
 test('CONFIG SET appendonly yes starts a rewrite and then logs writes; no stops; INFO says so', async () => {
   const dir = freshDir();
   const s = await mustStart(launchFerrite(dir, ['--aof-use-rdb-preamble', 'no']));

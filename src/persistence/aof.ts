@@ -6,6 +6,7 @@
 import { existsSync, fstatSync, mkdirSync, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dispatcher } from '../engine/dispatch.js';
+import { scriptingOf } from '../engine/script-runner.js';
 import type { AofControl, ServerState } from '../engine/server-context.js';
 import { AofLoadError, AofLoader } from './aof-loader.js';
 import { AofManifest, ManifestError } from './aof-manifest.js';
@@ -178,7 +179,8 @@ export class AppendOnlyFile implements AofControl {
     const c = this.config;
     const base: SnapshotOptions = { compress: c.getBool('rdbcompression'), checksum: c.getBool('rdbchecksum'), aofBase: true };
     if (c.getBool('aof-use-rdb-preamble')) return base;
-    return { ...base, format: aofSnapshotFormat(c.getBool('aof-timestamp-enabled')) };
+    const libraries = () => scriptingOf(this.server).functions.current.libraries.values();
+    return { ...base, format: aofSnapshotFormat(c.getBool('aof-timestamp-enabled'), libraries) };
   }
 
   private ensureDir(fatal: boolean): boolean {
