@@ -82,8 +82,10 @@ function kill(ctx: CommandContext, argv: string[]): void {
     // Old form: CLIENT KILL addr:port
     const target = [...server.clients.values()].find((c) => c.transport?.addr === argv[2]);
     if (target === undefined) return ctx.reply.error('ERR No such client');
-    target.transport?.close(false);
-    return ctx.reply.ok();
+    // The reply first: a client killing itself gets it before its connection closes, as in Redis.
+    ctx.reply.ok();
+    target.transport?.close(target === ctx.client);
+    return;
   }
   if (argv.length % 2 !== 0) return ctx.reply.error(E.SYNTAX);
   let candidates = [...server.clients.values()];
@@ -112,11 +114,9 @@ function kill(ctx: CommandContext, argv: string[]): void {
     } else return ctx.reply.error(E.SYNTAX);
   }
   if (skipMe) candidates = candidates.filter((c) => c !== ctx.client);
-  for (const c of candidates) {
-    if (c === ctx.client) c.closing = true;
-    c.transport?.close(c === ctx.client);
-  }
+  // The reply first: the caller, if it is among them, gets it before its connection closes.
   ctx.reply.int(candidates.length);
+  for (const c of candidates) c.transport?.close(c === ctx.client);
 }
 
 function pause(ctx: CommandContext, argv: string[]): void {
