@@ -15,6 +15,11 @@ export function createDumpPayload(v: RedisValue, compress = true): Buffer {
   const enc = new RdbEncoder({ compress }, 256);
   enc.byte(rdbTypeOf(v));
   writeValue(enc, v);
+  return sealDumpPayload(enc);
+}
+
+/** Ends a payload written into `enc`: the RDB version (2 bytes LE), then the CRC-64 of everything (8 bytes LE). */
+export function sealDumpPayload(enc: RdbEncoder): Buffer {
   enc.byte(RDB_VERSION & 0xff);
   enc.byte(RDB_VERSION >>> 8);
   const body = enc.view();

@@ -6,10 +6,9 @@ import type { LibrarySet } from '../engine/function-libraries.js';
 import { LOAD_TIMEOUT_MS } from '../engine/function-libraries.js';
 import { scriptingOf } from '../engine/script-runner.js';
 import type { ServerState } from '../engine/server-context.js';
-import { crc64 } from './crc64.js';
-import { verifyDumpPayload, DUMP_VERSION_OR_CHECKSUM } from './dump-payload.js';
+import { sealDumpPayload, verifyDumpPayload, DUMP_VERSION_OR_CHECKSUM } from './dump-payload.js';
 import { RdbEncoder } from './rdb-encoder.js';
-import { RDB_VERSION, RdbOpcode } from './rdb-format.js';
+import { RdbOpcode } from './rdb-format.js';
 import { registerRdbOpcode, type LoadSession } from './rdb-loader.js';
 import { RdbCorrupt, RdbReader, RdbTruncated } from './rdb-reader.js';
 import { registerSnapshotSection } from './snapshot.js';
@@ -25,13 +24,7 @@ function writeLibraries(enc: RdbEncoder, set: LibrarySet): void {
 export function dumpLibraries(set: LibrarySet, compress: boolean): Buffer {
   const enc = new RdbEncoder({ compress }, 256);
   writeLibraries(enc, set);
-  enc.byte(RDB_VERSION & 0xff);
-  enc.byte(RDB_VERSION >>> 8);
-  const body = enc.view();
-  const out = Buffer.allocUnsafe(body.length + 8);
-  body.copy(out, 0);
-  crc64(body).copy(out, body.length);
-  return out;
+  return sealDumpPayload(enc);
 }
 
 /** FUNCTION RESTORE: the libraries' codes in a payload, or the error text (without "ERR "). */
