@@ -63,6 +63,7 @@ const RULE_SETS: string[][] = [
   ['>a', 'nopass', '>b', 'resetpass', 'off'],
   ['sanitize-payload', 'on', '(~x* +get)', '(+set ~y &ch)', '+@all', '-@all'],
   ['(~x* +get)', 'clearselectors', '(', '~a', '+get', ')', '(%R~r', '+get)'],
+  ['', 'on', '', '+get'],
   ['resetchannels', '&*', 'nocommands', '+@connection'],
   ['-@all', '+@transaction', '+@scripting', '-eval'],
 ];
@@ -148,7 +149,7 @@ test('ACL DRYRUN: permitted, denied command / key / channel, errors', async () =
     ['del', 'app:1'], ['config', 'get', 'x'], ['ping'],
   ]) cmds.push(['ACL', 'DRYRUN', 'dry', ...args]);
   cmds.push(['ACL', 'DRYRUN', 'nouser', 'get', 'a'], ['ACL', 'DRYRUN', 'dry', 'nocmd'], ['ACL', 'DRYRUN', 'dry', 'get'], ['ACL', 'DRYRUN', 'dry']);
-  cmds.push(['ACL', 'DRYRUN', 'dry', 'config', 'nosuch'], ['ACL', 'DRYRUN', 'default', 'flushall']);
+  cmds.push(['ACL', 'DRYRUN', 'dry', 'config', 'nosuch'], ['ACL', 'DRYRUN', 'default', 'flushall'], ['ACL', 'DRYRUN', 'dry', 'config'], ['ACL', 'DRYRUN', 'dry', 'client']);
   await same(cmds);
 });
 
