@@ -7,6 +7,7 @@ import type { Database } from '../structures/database.js';
 import type { AclLogContext } from './acl-log.js';
 import { AclDenial } from './acl-selector.js';
 import { BlockingRegistry } from './blocking.js';
+import { redactedArgv } from './redaction.js';
 import type { Client } from './client.js';
 import { CommandTable, hasFlag } from './command-table.js';
 import * as E from './errors.js';
@@ -166,7 +167,7 @@ export class Dispatcher {
   call(ctx: CallContext, spec: CommandSpec, argv: string[]): void {
     const server = this.server;
     const client = ctx.client;
-    if (server.monitors.size > 0 && !hasFlag(spec, 'admin') && !hasFlag(spec, 'skip-monitor')) this.feedMonitors(client, argv);
+    if (server.monitors.size > 0 && !hasFlag(spec, 'admin') && !hasFlag(spec, 'skip-monitor')) this.feedMonitors(client, redactedArgv(spec, argv));
     const dirtyBefore = server.dirty;
     const savedEffects = ctx.effects;
     const savedReplace = ctx.replaceArgv;
@@ -190,7 +191,7 @@ export class Dispatcher {
     server.stats.commandsProcessed++;
     client.commandsProcessed++;
     client.lastCommand = spec.name;
-    if (!hasFlag(spec, 'skip-slowlog')) server.slowlog.record(argv, usec, client.transport?.addr ?? '', client.name);
+    if (!hasFlag(spec, 'skip-slowlog')) server.slowlog.record(redactedArgv(spec, argv), usec, client.transport?.addr ?? '', client.name);
     server.latency.add(hasFlag(spec, 'fast') ? 'fast-command' : 'command', usec / 1000, server.config.getNumber('latency-monitor-threshold'));
     if (server.dirty !== dirtyBefore || ctx.effects !== null) this.propagateCall(ctx, spec, argv);
     ctx.effects = savedEffects;
