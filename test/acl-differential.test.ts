@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Redis } from 'ioredis';
 import type { RunningServer } from '../src/index.js';
-import { differential, startFerrite, startRedis, type ExternalServer } from './helpers/servers.js';
+import { differential, RawClient, startFerrite, startRedis, type ExternalServer } from './helpers/servers.js';
 
 let redis: ExternalServer;
 let ferrite: RunningServer;
@@ -63,6 +63,7 @@ const RULE_SETS: string[][] = [
   ['>a', 'nopass', '>b', 'resetpass', 'off'],
   ['sanitize-payload', 'on', '(~x* +get)', '(+set ~y &ch)', '+@all', '-@all'],
   ['(~x* +get)', 'clearselectors', '(', '~a', '+get', ')', '(%R~r', '+get)'],
+  ['', 'on', '', '+get'],
   ['resetchannels', '&*', 'nocommands', '+@connection'],
   ['-@all', '+@transaction', '+@scripting', '-eval'],
 ];
@@ -148,7 +149,7 @@ test('ACL DRYRUN: permitted, denied command / key / channel, errors', async () =
     ['del', 'app:1'], ['config', 'get', 'x'], ['ping'],
   ]) cmds.push(['ACL', 'DRYRUN', 'dry', ...args]);
   cmds.push(['ACL', 'DRYRUN', 'nouser', 'get', 'a'], ['ACL', 'DRYRUN', 'dry', 'nocmd'], ['ACL', 'DRYRUN', 'dry', 'get'], ['ACL', 'DRYRUN', 'dry']);
-  cmds.push(['ACL', 'DRYRUN', 'dry', 'config', 'nosuch'], ['ACL', 'DRYRUN', 'default', 'flushall']);
+  cmds.push(['ACL', 'DRYRUN', 'dry', 'config', 'nosuch'], ['ACL', 'DRYRUN', 'default', 'flushall'], ['ACL', 'DRYRUN', 'dry', 'config'], ['ACL', 'DRYRUN', 'dry', 'client']);
   await same(cmds);
 });
 
@@ -167,6 +168,32 @@ test('denials in the ACL LOG have the shape and fields of Redis', async () => {
   const [a, b] = await Promise.all([r.call('ACL', 'LOG'), f.call('ACL', 'LOG')]);
   assert.equal(shape(b), shape(a));
   assert.equal(shape(await f.call('ACL', 'LOG', '2')), shape(await r.call('ACL', 'LOG', '2')));
+});
+
+test('secrets are redacted in MONITOR and SLOWLOG as Redis does', async () => {
+  const steps: string[][] = [
+    ['AUTH', 'default', 'secret1'], ['HELLO', '2', 'AUTH', 'default', 'secret2', 'SETNAME', 'n'], ['ACL', 'SETUSER', 'redact', 'on', '>secret3'],
+    ['CONFIG', 'SET', 'masterauth', 'secret4', 'maxmemory', '0'], ['CONFIG', 'SET', 'maxmemory', '0'], ['PING'],
+  ];
+  const watch = async (port: number, c: Redis): Promise<[string[], unknown[]]> => {
+    await c.call('CONFIG', 'SET', 'slowlog-log-slower-than', '0');
+    await c.call('SLOWLOG', 'RESET');
+    const monitor = await RawClient.connect(port);
+    monitor.command('MONITOR');
+    await monitor.readUntil('+OK\r\n');
+    const client = await RawClient.connect(port);
+    for (const step of steps) await client.call(...step);
+    const seen = await monitor.waitFor((t) => t.includes('"PING"'));
+    monitor.close();
+    client.close();
+    const log = ((await c.call('SLOWLOG', 'GET', '20')) as unknown[][]).map((e) => e[3]).filter((a) => (a as string[])[0] !== 'SLOWLOG');
+    await c.call('CONFIG', 'SET', 'slowlog-log-slower-than', '10000');
+    return [seen.split('\r\n').filter((l) => l !== '').map((l) => l.replace(/^\+[\d.]+ \[\d+ [^\]]+\] /, '')), log];
+  };
+  const [theirs, ours] = [await watch(redis.port, r), await watch(ferrite.port, f)];
+  assert.equal(ours[0], theirs[0]);
+  assert.equal(ours[1], theirs[1]);
+  assert.ok(!JSON.stringify(ours).includes('secret'));
 });
 
 test('COMMAND INFO: categories, tips and key specs of every command are Redis 7.0.15\'s', async () => {
