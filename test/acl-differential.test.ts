@@ -138,7 +138,7 @@ test('ACL CAT: the categories, and every category lists what Redis lists (of the
 });
 
 test('ACL DRYRUN: permitted, denied command / key / channel, errors', async () => {
-  const setup = ['ACL', 'SETUSER', 'dry', 'on', 'nopass', '~app:*', '%R~ro:*', '%W~wo:*', '&news.*', '-@all', '+get', '+set', '+publish', '+subscribe', '+psubscribe', '+mset', '+sort', '+eval', '+copy', '+lmove', '+object|encoding'];
+  const setup = ['ACL', 'SETUSER', 'dry', 'on', 'nopass', '~app:*', '%R~ro:*', '%W~wo:*', '&news.*', '-@all', '+get', '+set', '+publish', '+subscribe', '+psubscribe', '+mset', '+sort', '+eval', '+copy', '+lmove', '+object|encoding', '+migrate'];
   const cmds = [setup];
   for (const args of [
     ['get', 'app:1'], ['get', 'other'], ['set', 'app:1', 'v'], ['set', 'ro:1', 'v'], ['get', 'ro:1'], ['get', 'wo:1'], ['set', 'wo:1', 'v'],
@@ -147,6 +147,9 @@ test('ACL DRYRUN: permitted, denied command / key / channel, errors', async () =
     ['copy', 'ro:1', 'wo:1'], ['copy', 'wo:1', 'ro:1'], ['lmove', 'app:a', 'ro:b', 'LEFT', 'RIGHT'], ['object', 'encoding', 'ro:1'],
     ['publish', 'news.1', 'm'], ['publish', 'sport', 'm'], ['subscribe', 'news.a', 'sport'], ['psubscribe', 'news.*'], ['psubscribe', 'news.a*'],
     ['del', 'app:1'], ['config', 'get', 'x'], ['ping'],
+    // Keys found by the command's own function (no key-spec flags), and MIGRATE's after KEYS.
+    ['eval', 'return 1', '1x', 'other'], ['eval', 'return 1', '1x', 'ro:1'], ['eval', 'return 1', '1x', 'wo:1'],
+    ['migrate', 'h', 'p', '', '0', '5', 'KEYS', 'ro:1'], ['migrate', 'h', 'p', '', '0', '5', 'KEYS', 'app:1', 'wo:1'],
   ]) cmds.push(['ACL', 'DRYRUN', 'dry', ...args]);
   cmds.push(['ACL', 'DRYRUN', 'nouser', 'get', 'a'], ['ACL', 'DRYRUN', 'dry', 'nocmd'], ['ACL', 'DRYRUN', 'dry', 'get'], ['ACL', 'DRYRUN', 'dry']);
   cmds.push(['ACL', 'DRYRUN', 'dry', 'config', 'nosuch'], ['ACL', 'DRYRUN', 'default', 'flushall'], ['ACL', 'DRYRUN', 'dry', 'config'], ['ACL', 'DRYRUN', 'dry', 'client']);
@@ -228,6 +231,12 @@ const GETKEYS_CORPUS: string[][] = [
   ['bzpopmin', 'a', 'b', '0'], ['sdiffstore', 'd', 'a', 'b'], ['sinterstore', 'd', 'a'], ['sunion', 'a', 'b'], ['hset', 'h', 'f', 'v'], ['lcs', 'a', 'b'],
   ['object', 'encoding', 'k'], ['memory', 'usage', 'k'], ['debug', 'object', 'k'], ['watch', 'a', 'b'], ['expire', 'k', '1'], ['touch', 'a', 'b'], ['type', 'k'],
   ['publish', 'c', 'm'], ['subscribe', 'a'], ['config', 'get', 'x'], ['get'], ['nosuch', 'k'], ['client', 'nosuch'], ['ping', 'x'], ['client', 'list'],
+  // The key specs fail (numkeys not a strict integer, an incomplete spec): the command's own key function answers.
+  ['eval', 's', '2abc', 'a', 'b'], ['fcall', 'f', '2abc', 'a', 'b'], ['fcall_ro', 'f', ' 1', 'a'], ['fcall', 'f', 'x', 'a'], ['zunion', '2x', 'a', 'b'],
+  ['zunionstore', 'd', '2x', 'a', 'b'], ['zinterstore', 'd', '+1', 'a'], ['lmpop', '2x', 'a', 'b', 'LEFT'], ['blmpop', '0', ' 2', 'a', 'b', 'LEFT'],
+  ['sintercard', '2x', 'a', 'b'], ['zintercard', '1x', 'a'], ['bzmpop', '0', '1.5', 'a', 'MIN'], ['eval', 's', '99999999999', 'a'],
+  ['migrate', 'h', 'p', '', '0', '5', 'KEYS', 'a', 'b'], ['migrate', 'h', 'p', 'k', '0', '5', 'KEYS', 'a'], ['migrate', 'h', 'p', '', '0', '5'],
+  ['migrate', 'h', 'p', 'k', '0', '5', 'AUTH', 'KEYS'], ['migrate', 'h', 'p', '', '0', '5', 'AUTH2', 'u', 'KEYS', 'x'], ['migrate', 'h', 'p', '', '0', '5', 'COPY', 'KEYS', 'a'],
 ];
 
 test('COMMAND GETKEYS and GETKEYSANDFLAGS match redis-server', async () => {
