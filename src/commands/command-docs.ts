@@ -5,7 +5,21 @@ import { commandHasKeys, keySpecsOf, keysWithFlags } from '../engine/key-specs.j
 import { is } from './args.js';
 import * as E from '../engine/errors.js';
 import { helpReply } from './keys.js';
-import type { CommandContext, CommandSpec, KeySpec } from '../engine/types.js';
+import type { CommandContext, CommandFlag, CommandSpec, KeySpec } from '../engine/types.js';
+
+/**
+ * The flags COMMAND shows, in the order of Redis' addReplyCommandFlags table; may_replicate and
+ * sentinel are hidden there on purpose (they still act: CLIENT PAUSE WRITE, read-only scripts).
+ */
+const SHOWN_FLAGS: readonly CommandFlag[] = [
+  'write', 'readonly', 'denyoom', 'admin', 'pubsub', 'noscript', 'blocking', 'loading', 'stale', 'skip-monitor', 'skip-slowlog',
+  'fast', 'no-auth', 'no-mandatory-keys', 'no-async-loading', 'no-multi', 'movablekeys', 'allow-busy',
+];
+
+/** The spec's flags as COMMAND INFO spells them (allow_busy, no_auth...). */
+export function shownFlags(spec: CommandSpec): string[] {
+  return SHOWN_FLAGS.filter((f) => spec.flags.includes(f)).map((f) => f.replace(/-/g, '_'));
+}
 
 function commandInfo(ctx: CommandContext, spec: CommandSpec): void {
   const r = ctx.reply;
@@ -13,9 +27,9 @@ function commandInfo(ctx: CommandContext, spec: CommandSpec): void {
   r.array(10);
   r.bulk(spec.name);
   r.int(spec.arity);
-  r.set(spec.flags.length);
-  // Redis spells its flags with underscores in COMMAND replies (allow_busy, no_auth...).
-  for (const f of spec.flags) r.simple(f.replace(/-/g, '_'));
+  const flags = shownFlags(spec);
+  r.set(flags.length);
+  for (const f of flags) r.simple(f);
   r.int(first);
   r.int(last);
   r.int(step);
