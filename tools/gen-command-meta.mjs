@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import Redis from 'ioredis';
 import { ALL_COMMANDS } from '../dist/src/commands/registry.js';
-import { shownFlags } from '../dist/src/commands/command-docs.js';
+import { shownFlags } from '../dist/src/commands/command-flags-shown.js';
 
 const port = Number(process.argv[2] ?? 6379);
 const redis = new Redis({ port, lazyConnect: true });

@@ -1,25 +1,12 @@
 // COMMAND and its subcommands, all derived from the command table.
 import { globMatch } from '../structures/glob.js';
 import { aclCategories } from '../engine/command-table.js';
+import { shownFlags } from './command-flags-shown.js';
 import { commandHasKeys, keySpecsOf, keysWithFlags } from '../engine/key-specs.js';
 import { is } from './args.js';
 import * as E from '../engine/errors.js';
 import { helpReply } from './keys.js';
-import type { CommandContext, CommandFlag, CommandSpec, KeySpec } from '../engine/types.js';
-
-/**
- * The flags COMMAND shows, in the order of Redis' addReplyCommandFlags table; may_replicate and
- * sentinel are hidden there on purpose (they still act: CLIENT PAUSE WRITE, read-only scripts).
- */
-const SHOWN_FLAGS: readonly CommandFlag[] = [
-  'write', 'readonly', 'denyoom', 'admin', 'pubsub', 'noscript', 'blocking', 'loading', 'stale', 'skip-monitor', 'skip-slowlog',
-  'fast', 'no-auth', 'no-mandatory-keys', 'no-async-loading', 'no-multi', 'movablekeys', 'allow-busy',
-];
-
-/** The spec's flags as COMMAND INFO spells them (allow_busy, no_auth...). */
-export function shownFlags(spec: CommandSpec): string[] {
-  return SHOWN_FLAGS.filter((f) => spec.flags.includes(f)).map((f) => f.replace(/-/g, '_'));
-}
+import type { CommandContext, CommandSpec, KeySpec } from '../engine/types.js';
 
 function commandInfo(ctx: CommandContext, spec: CommandSpec): void {
   const r = ctx.reply;
