@@ -5,10 +5,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Redis } from 'ioredis';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { RunningServer } from '../src/index.js';
 import { rejects } from './helpers/assert.js';
-import { RawClient, startFerrite } from './helpers/servers.js';
+import { freePort, RawClient, startFerrite } from './helpers/servers.js';
 
 let ferrite: RunningServer;
 let admin: Redis;
@@ -115,7 +116,7 @@ test('a read-only user, and read/write key permissions by key-spec flags (%R~ %W
   await rejects(rw.call('SORT', 'both:l', 'STORE', 'in:sorted'), NOPERM_KEYS);
 });
 
-test('the monitoring user redis_exporter recommends can scrape and nothing else', async () => {
+test('the monitoring user redis_exporter recommends can scrape (redis_exporter itself too) and nothing else', async () => {
   // redis_exporter's README, less the stream and cluster commands (XINFO, XLEN, CLUSTER INFO,
   // READONLY, READWRITE, ASKING, WAIT) Ferrite doesn't have.
   const rules = '-@all +@connection +memory +strlen +config|get +pfcount -quit +zcard +type -command +client +scard +llen +hlen +get +eval +slowlog -hello -echo +info +latency +scan -reset -auth'.split(' ');
@@ -136,7 +137,37 @@ test('the monitoring user redis_exporter recommends can scrape and nothing else'
   await rejects(mon.call('CONFIG', 'SET', 'maxmemory', '1'), noPermCmd('config|set'));
   await rejects(mon.flushdb(), noPermCmd('flushdb'));
   await rejects(mon.call('COMMAND'), noPermCmd('command'));
+  // And Debian's redis_exporter itself scrapes as that user, with nothing denied.
+  await admin.call('ACL', 'LOG', 'RESET');
+  await admin.set('exported-key', 'abc');
+  const web = await freePort();
+  const exporter = spawn('prometheus-redis-exporter', ['-redis.addr', `redis://127.0.0.1:${ferrite.port}`, '-redis.user', 'exporter', '-redis.password', 'scrape', '-web.listen-address', `127.0.0.1:${web}`, '-check-keys', 'exported-key'], { stdio: 'ignore' });
+  try {
+    const metrics = await scrape(web);
+    assert.match(metrics, /^redis_up 1$/m);
+    assert.match(metrics, /^redis_exporter_last_scrape_error\{err=""\} 0$/m);
+    assert.match(metrics, /^redis_key_size\{db="db0",key="exported-key"\} 3$/m);
+    assert.match(metrics, /^redis_connected_clients \d+$/m);
+    assert.match(metrics, /^redis_config_maxmemory 0$/m);
+    assert.equal(await log(), [], 'the exporter was denied nothing');
+  } finally {
+    exporter.kill('SIGKILL');
+  }
 });
+
+/** The exporter's /metrics once it serves them (it starts listening a moment after it starts). */
+async function scrape(port: number): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+      return await res.text();
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
 
 test('AUTH and HELLO AUTH: WRONGPASS for bad passwords, unknown and disabled users, each logged', async () => {
   await admin.call('ACL', 'SETUSER', 'alice', 'on', '>one', '>two', '~*', '+@all');

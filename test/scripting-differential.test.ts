@@ -106,6 +106,8 @@ const ERRORS: Case[] = [
   ["return redis.call('multi')"],
   ["return redis.call('eval', 'return 1', 0)"],
   ["return redis.call('subscribe', 'ch')"],
+  ["return redis.call('quit')"],
+  ["return redis.pcall('quit')"],
   ["return redis.call('script', 'load', 'return 1')"],
   ["return redis.call('config')"],
   ["return redis.call('config', 'nosuch')"],

@@ -119,7 +119,8 @@ function dryrun(ctx: CommandContext, argv: string[]): void {
   if (u === undefined) return ctx.reply.error(`ERR User '${argv[2]}' not found`);
   const target = argv.slice(3);
   const spec = ctx.server.commandTable.resolve(target);
-  if (spec === undefined || (spec.run === undefined && target.length < 2)) return ctx.reply.error(`ERR Command '${target[0]}' not found`);
+  if (spec === undefined) return ctx.reply.error(`ERR Command '${target[0]}' not found`);
+  if (spec.run === undefined) return ctx.reply.error(E.wrongArity(spec.name));
   if ((spec.arity > 0 && target.length !== spec.arity) || target.length < -spec.arity) return ctx.reply.error(E.wrongArity(spec.name));
   const v = u.check(spec, target);
   if (v.denial === AclDenial.None) return ctx.reply.ok();

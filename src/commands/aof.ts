@@ -11,5 +11,5 @@ function bgrewriteaof(ctx: CommandContext): void {
 }
 
 export const aofCommands: readonly CommandSpec[] = [
-  { name: 'bgrewriteaof', arity: 1, flags: ['admin', 'noscript'], group: 'server', since: '1.0.0', summary: 'Asynchronously rewrite the append-only file', complexity: 'O(1)', run: bgrewriteaof },
+  { name: 'bgrewriteaof', arity: 1, flags: ['admin', 'noscript', 'no-async-loading'], group: 'server', since: '1.0.0', summary: 'Asynchronously rewrite the append-only file', complexity: 'O(1)', run: bgrewriteaof },
 ];

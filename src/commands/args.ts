@@ -300,3 +300,24 @@ function strtodHex(s: string, at: number): StrtodResult | undefined {
 function outOfRange(value: number, nonZeroInput: boolean): boolean {
   return !Number.isFinite(value) || (nonZeroInput && Math.abs(value) < DBL_MIN);
 }
+
+/** C's atoi, as Redis' key-finding functions read a numkeys: blanks, a sign, the digits after them; 0 if none. */
+function atoi(s: string): number {
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(s);
+  if (m === null) return 0;
+  const n = Number(m[1]);
+  return n > 2147483647 || n < -2147483648 ? 0 : n;
+}
+
+/**
+ * Redis' genericGetKeys: the `numkeys` (read by atoi) keys from `firstAt`, then the destination at
+ * `storeAt` if any; none when numkeys is below 1 or more than the arguments hold. The key specs find
+ * the keys of a well-formed call; this is their fallback (and finds keys for tracking).
+ */
+export function numkeysKeyIndexes(argv: readonly string[], countAt: number, firstAt: number, storeAt = 0): number[] {
+  const num = countAt < argv.length ? atoi(argv[countAt]) : 0;
+  if (num < 1 || num > argv.length - firstAt) return [];
+  const keys = Array.from({ length: num }, (_, i) => firstAt + i);
+  if (storeAt > 0) keys.push(storeAt);
+  return keys;
+}

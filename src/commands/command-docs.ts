@@ -1,6 +1,7 @@
 // COMMAND and its subcommands, all derived from the command table.
 import { globMatch } from '../structures/glob.js';
 import { aclCategories } from '../engine/command-table.js';
+import { shownFlags } from './command-flags-shown.js';
 import { commandHasKeys, keySpecsOf, keysWithFlags } from '../engine/key-specs.js';
 import { is } from './args.js';
 import * as E from '../engine/errors.js';
@@ -15,9 +16,9 @@ function commandInfo(ctx: CommandContext, spec: CommandSpec): void {
   r.array(10);
   r.bulk(spec.name);
   r.int(spec.arity);
-  r.set(spec.flags.length);
-  // Redis spells its flags with underscores in COMMAND replies (allow_busy, no_auth...).
-  for (const f of spec.flags) r.simple(f.replace(/-/g, '_'));
+  const flags = shownFlags(spec);
+  r.set(flags.length);
+  for (const f of flags) r.simple(f);
   r.int(first);
   r.int(last);
   r.int(step);

@@ -108,7 +108,7 @@ function hello(ctx: CommandContext, argv: string[]): void {
 export const connectionCommands: CommandSpec[] = [
   { name: 'ping', arity: -1, flags: ['fast'], group: 'connection', since: '1.0.0', summary: 'Returns the server\'s liveliness response.', complexity: 'O(1)', run: ping },
   { name: 'echo', arity: 2, flags: ['fast', 'loading', 'stale'], group: 'connection', since: '1.0.0', summary: 'Returns the given string.', complexity: 'O(1)', run: (ctx, argv) => ctx.reply.bulk(argv[1]) },
-  { name: 'quit', arity: -1, flags: ['no-auth', 'allow-busy', 'loading', 'stale', 'fast'], group: 'connection', since: '1.0.0', summary: 'Closes the connection.', complexity: 'O(1)', run: quit },
+  { name: 'quit', arity: -1, flags: ['no-auth', 'allow-busy', 'loading', 'stale', 'fast', 'noscript'], group: 'connection', since: '1.0.0', summary: 'Closes the connection.', complexity: 'O(1)', run: quit },
   { name: 'reset', arity: 1, flags: ['no-auth', 'allow-busy', 'loading', 'stale', 'fast', 'noscript'], group: 'connection', since: '6.2.0', summary: 'Resets the connection.', complexity: 'O(1)', run: reset },
   { name: 'auth', arity: -2, flags: ['noscript', 'loading', 'stale', 'fast', 'no-auth', 'allow-busy'], group: 'connection', since: '1.0.0', summary: 'Authenticates the connection.', complexity: 'O(N) where N is the number of passwords defined for the user', run: auth },
   { name: 'hello', arity: -1, flags: ['noscript', 'loading', 'stale', 'fast', 'no-auth', 'allow-busy'], group: 'connection', since: '6.0.0', summary: 'Handshakes with the Redis server.', complexity: 'O(1)', run: hello },

@@ -1,6 +1,6 @@
 // FUNCTION and FCALL / FCALL_RO (Redis 7 functions.c): managing libraries and calling their
 // functions. The catalogue is engine/function-libraries.ts; running is the script runner's.
-import { is, parseInteger } from './args.js';
+import { is, parseInteger, numkeysKeyIndexes } from './args.js';
 import { globMatch } from '../structures/glob.js';
 import { helpReply } from './keys.js';
 import { scriptingOf } from '../engine/script-runner.js';
@@ -68,10 +68,9 @@ function fcallGeneric(ctx: CommandContext, argv: string[], readOnly: boolean): v
 }
 
 /** Keys are the numkeys arguments after it; none when numkeys is invalid. */
+/** Redis' functionGetKeys. */
 function fcallKeys(argv: readonly string[]): number[] {
-  const n = parseInteger(argv[2]);
-  if (n === undefined || n < 0 || n > argv.length - 3) return [];
-  return Array.from({ length: n }, (_, i) => 3 + i);
+  return numkeysKeyIndexes(argv, 2, 3);
 }
 
 function functionLoad(ctx: CommandContext, argv: string[]): void {

@@ -3,7 +3,7 @@
 // run again when one of their keys changes.
 import type { Reply } from '../protocol/reply.js';
 import { ListValue } from '../structures/list.js';
-import { intOrReply, is, normalizeRange, parseInteger, rangedIntOrReply, timeoutOrReply } from './args.js';
+import { intOrReply, is, normalizeRange, rangedIntOrReply, timeoutOrReply, numkeysKeyIndexes } from './args.js';
 import * as E from '../engine/errors.js';
 import { readTypedOrReply, writeTypedOrReply } from './lookup.js';
 import type { CommandContext, CommandSpec } from '../engine/types.js';
@@ -329,9 +329,7 @@ function mpopArgsOrReply(reply: Reply, argv: string[], at: number): MpopArgs | u
 }
 
 function mpopKeys(argv: readonly string[], at: number): number[] {
-  const numkeys = parseInteger(argv[at]);
-  if (numkeys === undefined || numkeys < 1 || at + numkeys >= argv.length) return [];
-  return Array.from({ length: numkeys }, (_, i) => at + 1 + i);
+  return numkeysKeyIndexes(argv, at, at + 1);
 }
 
 /** The list at `key` for a wake-up: keys holding other types are passed over, as in Redis 7.0. */

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { intOrReply, is } from './args.js';
 import * as E from '../engine/errors.js';
-import type { CommandContext, CommandSpec } from '../engine/types.js';
+import type { CommandContext, CommandSpec, KeySpecFlag } from '../engine/types.js';
 import { createDumpPayload, parseDumpPayload } from '../persistence/dump-payload.js';
 import { commitLoad, loadRdbSync, type LoadedRdb } from '../persistence/rdb-loader.js';
 import { rdbPersistence } from '../persistence/rdb-persistence.js';
@@ -139,19 +139,21 @@ export function debugReload(ctx: CommandContext, argv: string[]): void {
 
 
 export const persistenceCommands: CommandSpec[] = [
-  { name: 'save', arity: 1, flags: ['admin', 'noscript', 'no-multi'], group: 'server', since: '1.0.0', summary: 'Synchronously saves the database(s) to disk.', complexity: 'O(N) where N is the total number of keys in all databases', run: save },
-  { name: 'bgsave', arity: -1, flags: ['admin', 'noscript'], group: 'server', since: '1.0.0', summary: 'Asynchronously saves the database(s) to disk.', complexity: 'O(1)', run: bgsave },
+  { name: 'save', arity: 1, flags: ['admin', 'noscript', 'no-multi', 'no-async-loading'], group: 'server', since: '1.0.0', summary: 'Synchronously saves the database(s) to disk.', complexity: 'O(N) where N is the total number of keys in all databases', run: save },
+  { name: 'bgsave', arity: -1, flags: ['admin', 'noscript', 'no-async-loading'], group: 'server', since: '1.0.0', summary: 'Asynchronously saves the database(s) to disk.', complexity: 'O(1)', run: bgsave },
   { name: 'dump', arity: 2, flags: ['readonly'], keys: [1, 1, 1], group: 'generic', since: '2.6.0', summary: 'Returns a serialized representation of the value stored at a key.', complexity: 'O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).', run: dump },
   { name: 'restore', arity: -4, flags: ['write', 'denyoom'], keys: [1, 1, 1], group: 'generic', since: '2.6.0', summary: 'Creates a key from the serialized representation of a value.', complexity: 'O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).', run: restore },
-  { name: 'migrate', arity: -6, flags: ['write', 'movablekeys'], keys: [3, 3, 1], getKeys: migrateKeys, group: 'generic', since: '2.6.0', summary: 'Atomically transfers a key from one Redis instance to another.', complexity: 'This command actually executes a DUMP+DEL in the source instance, and a RESTORE in the target instance. See the pages of these commands for time complexity. Also an O(N) data transfer between the two instances is performed.', run: migrate },
+  { name: 'migrate', arity: -6, flags: ['write', 'movablekeys'], keys: [3, 3, 1], getKeys: migrateKeys, getKeysAndFlags: (argv) => migrateKeys(argv).map((index) => ({ index, flags: MIGRATED_KEY })), group: 'generic', since: '2.6.0', summary: 'Atomically transfers a key from one Redis instance to another.', complexity: 'This command actually executes a DUMP+DEL in the source instance, and a RESTORE in the target instance. See the pages of these commands for time complexity. Also an O(N) data transfer between the two instances is performed.', run: migrate },
 ];
 
-/** MIGRATE's keys: argv[3], or with KEYS everything after it. */
+/** Redis' migrateGetKeys: the key argument, or the ones after KEYS (none if both are given). */
 function migrateKeys(argv: readonly string[]): number[] {
   for (let i = 6; i < argv.length; i++) {
-    if (is(argv[i], 'KEYS')) return Array.from({ length: argv.length - i - 1 }, (_, k) => i + 1 + k);
+    if (is(argv[i], 'KEYS')) return argv[3] !== '' ? [] : Array.from({ length: argv.length - i - 1 }, (_, k) => i + 1 + k);
     if (is(argv[i], 'AUTH')) i++;
     else if (is(argv[i], 'AUTH2')) i += 2;
   }
-  return argv[3] === '' ? [] : [3];
+  return [3];
 }
+
+const MIGRATED_KEY: readonly KeySpecFlag[] = ['RW', 'access', 'delete'];

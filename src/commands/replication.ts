@@ -171,15 +171,15 @@ function failover(ctx: CommandContext, argv: string[]): void {
 }
 
 const replicaofSpec = (name: string, summary: string): CommandSpec => ({
-  name, arity: 3, flags: ['admin', 'noscript', 'stale'], group: 'server', since: name === 'slaveof' ? '1.0.0' : '5.0.0', summary, complexity: 'O(1)', run: replicaof,
+  name, arity: 3, flags: ['admin', 'noscript', 'stale', 'no-async-loading'], group: 'server', since: name === 'slaveof' ? '1.0.0' : '5.0.0', summary, complexity: 'O(1)', run: replicaof,
 });
 
 export const replicationCommands: CommandSpec[] = [
   replicaofSpec('replicaof', 'Configures a server as replica of another, or promotes it to a master.'),
   replicaofSpec('slaveof', 'Sets a Redis server as a replica of another, or promotes it to being a master.'),
   { name: 'replconf', arity: -1, flags: ['admin', 'noscript', 'loading', 'stale', 'allow-busy'], group: 'server', since: '3.0.0', summary: 'An internal command for configuring the replication stream.', complexity: 'O(1)', run: replconf },
-  { name: 'psync', arity: -3, flags: ['admin', 'noscript', 'no-multi'], group: 'server', since: '2.8.0', summary: 'An internal command used in replication.', run: psync },
-  { name: 'sync', arity: 1, flags: ['admin', 'noscript', 'no-multi'], group: 'server', since: '1.0.0', summary: 'An internal command used in replication.', run: sync },
+  { name: 'psync', arity: -3, flags: ['admin', 'noscript', 'no-multi', 'no-async-loading'], group: 'server', since: '2.8.0', summary: 'An internal command used in replication.', run: psync },
+  { name: 'sync', arity: 1, flags: ['admin', 'noscript', 'no-multi', 'no-async-loading'], group: 'server', since: '1.0.0', summary: 'An internal command used in replication.', run: sync },
   { name: 'wait', arity: 3, flags: ['noscript'], group: 'generic', since: '3.0.0', summary: 'Blocks until the asynchronous replication of all preceding write commands sent by the connection is completed.', complexity: 'O(1)', aclCategories: ['slow', 'connection'], run: wait },
   { name: 'role', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast'], group: 'server', since: '2.8.12', summary: 'Returns the replication role.', complexity: 'O(1)', aclCategories: ['admin', 'dangerous'], run: role },
   { name: 'failover', arity: -1, flags: ['admin', 'noscript', 'stale'], group: 'server', since: '6.2.0', summary: 'Starts a coordinated failover from a server to one of its replicas.', complexity: 'O(1)', run: failover },

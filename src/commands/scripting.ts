@@ -1,6 +1,6 @@
 // EVAL, EVALSHA, their _RO variants and SCRIPT (Redis eval.c): argument handling and the script
 // cache's commands. Running a script is script-runner.ts's job.
-import { is, parseInteger } from './args.js';
+import { is, numkeysKeyIndexes, parseInteger } from './args.js';
 import * as E from '../engine/errors.js';
 import { helpReply } from './keys.js';
 import { scriptingOf } from '../engine/script-runner.js';
@@ -37,11 +37,9 @@ function numKeys(argv: readonly string[]): number | string {
   return n;
 }
 
-/** Keys are the numkeys arguments after it; none when numkeys is invalid (evalGetKeys). */
+/** Keys are the numkeys arguments after it (evalGetKeys). */
 function evalKeys(argv: readonly string[]): number[] {
-  const n = numKeys(argv);
-  if (typeof n === 'string') return [];
-  return Array.from({ length: n }, (_, i) => 3 + i);
+  return numkeysKeyIndexes(argv, 2, 3);
 }
 
 function evalGeneric(ctx: CommandContext, argv: string[], bySha: boolean, readOnly: boolean): void {

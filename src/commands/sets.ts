@@ -2,7 +2,7 @@
 // SDIFF and their STORE forms, SINTERCARD) and SSCAN. Results are built into fresh sets the way
 // Redis builds them, so their encoding and (for intsets) their order match.
 import { SetValue, type SetEncodingLimits } from '../structures/set.js';
-import { is, parseInteger, rangedIntOrReply } from './args.js';
+import { is, rangedIntOrReply, numkeysKeyIndexes } from './args.js';
 import * as E from '../engine/errors.js';
 import { readTypedOrReply, writeTypedOrReply } from './lookup.js';
 import { parseCursorOrReply, scanOptionsOrReply, scanReply, type ScanSource } from './scan.js';
@@ -348,9 +348,7 @@ function sintercard(ctx: CommandContext, argv: string[]): void {
 
 /** SINTERCARD's keys for COMMAND GETKEYS: the numkeys arguments after numkeys (none when it is invalid). */
 function sintercardKeys(argv: readonly string[]): number[] {
-  const n = parseInteger(argv[1]);
-  if (n === undefined || n < 1 || n > argv.length - 2) return [];
-  return Array.from({ length: n }, (_, i) => i + 2);
+  return numkeysKeyIndexes(argv, 1, 2);
 }
 
 function sscan(ctx: CommandContext, argv: string[]): void {

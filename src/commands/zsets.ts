@@ -7,7 +7,7 @@ import type { Reply } from '../protocol/reply.js';
 import { formatDouble } from '../protocol/number-format.js';
 import type { SetValue } from '../structures/set.js';
 import { ZSetValue, type ZSetEncodingLimits, type ZSetMember } from '../structures/zset.js';
-import { intOrReply, is, normalizeRange, parseInteger, rangedIntOrReply, timeoutOrReply } from './args.js';
+import { intOrReply, is, normalizeRange, rangedIntOrReply, timeoutOrReply, numkeysKeyIndexes } from './args.js';
 import * as E from '../engine/errors.js';
 import { readTypedOrReply, writeTypedOrReply } from './lookup.js';
 import { parseCursorOrReply, scanOptionsOrReply, scanReply, type ScanSource } from './scan.js';
@@ -668,17 +668,14 @@ function zscan(ctx: CommandContext, argv: string[]): void {
 
 // ---- key positions of the numkeys commands ----
 
-/** numkeys at argv[at], keys after it; none when numkeys can't be right (the command will fail). */
+/** numkeys at argv[at], keys after it (Redis' genericGetKeys). */
 function numkeysKeys(argv: readonly string[], at: number): number[] {
-  const n = parseInteger(argv[at]);
-  if (n === undefined || n < 1 || n > argv.length - at - 1) return [];
-  return Array.from({ length: n }, (_, i) => at + 1 + i);
+  return numkeysKeyIndexes(argv, at, at + 1);
 }
 
-/** The STORE forms: the destination, then the inputs. */
+/** The STORE forms: the inputs, then the destination (zunionInterDiffStoreGetKeys). */
 function storeKeys(argv: readonly string[]): number[] {
-  const inputs = numkeysKeys(argv, 2);
-  return inputs.length === 0 ? [] : [1, ...inputs];
+  return numkeysKeyIndexes(argv, 2, 3, 1);
 }
 
 const key1: [number, number, number] = [1, 1, 1];

@@ -43,6 +43,8 @@ export class AclUser {
   /** Applies one rule (Redis' ACLSetUser); throws AclRuleError, leaving a partly changed user to the caller. */
   apply(op: string): void {
     const lower = op.toLowerCase();
+    // An empty rule does nothing, as in Redis.
+    if (op === '') return;
     if (lower === 'on') this.enabled = true;
     else if (lower === 'off') this.enabled = false;
     else if (lower === 'skip-sanitize-payload' || lower === 'sanitize-payload') this.sanitize = lower;

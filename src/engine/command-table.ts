@@ -78,7 +78,7 @@ export function hasFlag(spec: CommandSpec, flag: CommandSpec['flags'][number]): 
   return spec.flags.includes(flag);
 }
 
-/** Redis' own ACL categories for the command; for one Redis lacks, derived from flags and group, plus the spec's own. */
+/** Redis' own ACL categories for the command; for one Redis lacks, derived from flags and group (Redis' setImplicitACLCategories), plus the spec's own. */
 export function aclCategories(spec: CommandSpec): readonly string[] {
   if (spec.meta !== undefined) return spec.meta.acl;
   const cats = new Set<string>();
@@ -98,7 +98,9 @@ export function aclCategories(spec: CommandSpec): readonly string[] {
     pubsub: 'pubsub', transactions: 'transaction', connection: 'connection', scripting: 'scripting',
     hyperloglog: 'hyperloglog', bitmap: 'bitmap', geo: 'geo', stream: 'stream',
   };
-  const g = groupCategory[spec.group];
+  // A container's own categories are only the implicit ones (Redis' container JSON has none): ACL CAT
+  // @stream lists XGROUP's subcommands, not XGROUP.
+  const g = spec.subcommands === undefined ? groupCategory[spec.group] : undefined;
   if (g !== undefined) cats.add(g);
   for (const c of spec.aclCategories ?? []) cats.add(c);
   return [...cats];

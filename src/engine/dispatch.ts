@@ -7,6 +7,7 @@ import type { Database } from '../structures/database.js';
 import type { AclLogContext } from './acl-log.js';
 import { AclDenial } from './acl-selector.js';
 import { BlockingRegistry } from './blocking.js';
+import { redactedArgv } from './redaction.js';
 import type { Client } from './client.js';
 import { CommandTable, hasFlag, keyIndexes } from './command-table.js';
 import * as E from './errors.js';
@@ -177,7 +178,7 @@ export class Dispatcher {
   call(ctx: CallContext, spec: CommandSpec, argv: string[]): void {
     const server = this.server;
     const client = ctx.client;
-    if (server.monitors.size > 0 && !hasFlag(spec, 'admin') && !hasFlag(spec, 'skip-monitor')) this.feedMonitors(client, argv);
+    if (server.monitors.size > 0 && !hasFlag(spec, 'admin') && !hasFlag(spec, 'skip-monitor')) this.feedMonitors(client, redactedArgv(spec, argv));
     const dirtyBefore = server.dirty;
     const savedEffects = ctx.effects;
     const savedReplace = ctx.replaceArgv;
@@ -241,7 +242,7 @@ export class Dispatcher {
     stat.usec += usec;
     if (failed) stat.failedCalls++;
     if (withLatency && this.server.latencyTracking) (stat.latency ??= new LatencyHistogram()).record(usec);
-    if (!hasFlag(spec, 'skip-slowlog')) this.server.slowlog.record(argv, usec, client.transport?.addr ?? NO_PEER, client.name);
+    if (!hasFlag(spec, 'skip-slowlog')) this.server.slowlog.record(redactedArgv(spec, argv), usec, client.transport?.addr ?? NO_PEER, client.name);
   }
 
   /** True while the running command was called by another one (EXEC, a script's redis.call). */

@@ -5,6 +5,7 @@ import type { CommandSpec, KeyRef, KeySpec, KeySpecFlag } from './types.js';
 
 const FLAGS_BY_LEGACY_WRITE: readonly KeySpecFlag[] = ['RW', 'access', 'update'];
 const FLAGS_BY_LEGACY_READ: readonly KeySpecFlag[] = ['RO', 'access'];
+const NO_FLAGS: readonly KeySpecFlag[] = [];
 
 /** The spec's key specs: Redis' own, or for a command Redis lacks, one spec from its legacy (first, last, step). */
 export function keySpecsOf(spec: CommandSpec): readonly KeySpec[] {
@@ -53,8 +54,10 @@ export function keysWithFlags(spec: CommandSpec, argv: readonly string[]): KeyRe
     if (found !== null) return found;
   }
   if (spec.getKeysAndFlags !== undefined) return spec.getKeysAndFlags(argv);
-  if (spec.meta === undefined && spec.getKeys !== undefined) {
-    const flags = spec.flags.includes('write') ? FLAGS_BY_LEGACY_WRITE : FLAGS_BY_LEGACY_READ;
+  if (spec.getKeys !== undefined) {
+    // Redis' own getkeys procs that don't say flags (genericGetKeys: EVAL, FCALL, ZUNION, LMPOP...)
+    // report none; a command Redis lacks gets the flags of its legacy spec.
+    const flags = spec.meta !== undefined ? NO_FLAGS : spec.flags.includes('write') ? FLAGS_BY_LEGACY_WRITE : FLAGS_BY_LEGACY_READ;
     return spec.getKeys(argv).map((index) => ({ index, flags }));
   }
   return [];
@@ -113,6 +116,8 @@ function keysFromSpecs(specs: readonly KeySpec[], arity: number, argv: readonly 
       }
       out.push({ index: i, flags: ks.flags });
     }
+    // An incomplete spec may have missed keys: the command's own function finds them (MIGRATE ... KEYS).
+    if (ks.flags.includes('incomplete')) return null;
   }
   return out;
 }
