@@ -21,7 +21,7 @@ interface Child {
 /** Starts the executable; `nodeOptions` (NODE_OPTIONS) with a heap size replaces the machine's. */
 async function start(nodeOptions: string, args: string[]): Promise<Child> {
   const port = await freePort();
-  const proc = spawn(BIN, ['--port', String(port), '--bind', '127.0.0.1', '--memcached-port', '0', ...args], {
+  const proc = spawn(BIN, ['--port', String(port), '--bind', '127.0.0.1', '--memcached-port', '0', '--save', '', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NODE_OPTIONS: nodeOptions },
   });

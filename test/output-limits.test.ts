@@ -50,7 +50,7 @@ interface ChildServer {
 /** Ferrite in its own process, so that its used_memory_rss is the server's alone. */
 async function startChildFerrite(args: string[]): Promise<ChildServer> {
   const port = await freePort();
-  const child: ChildProcess = spawn(executable, ['--port', String(port), '--bind', '127.0.0.1', '--memcached-port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(executable, ['--port', String(port), '--bind', '127.0.0.1', '--memcached-port', '0', '--save', '', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let log = '';
   child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
   while (!log.includes('Ready to accept connections')) {
