@@ -8,7 +8,7 @@ import { createConnection, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import type { RunningServer } from '../src/index.js';
-import { freePort, startFerrite } from './helpers/servers.js';
+import { freePort, startFerrite, startRedis } from './helpers/servers.js';
 
 const MB = 1024 * 1024;
 const MESSAGE = 'x'.repeat(64 * 1024);
@@ -178,8 +178,17 @@ async function untilClosed(port: number, command: string): Promise<number> {
   return received;
 }
 
-test('a reply the client sized itself is cut at the hard limit: HRANDFIELD/SRANDMEMBER/ZRANDMEMBER -999999999, KEYS, LRANGE, SMEMBERS, ZRANGE, SORT, MGET, SCAN: nothing of it is sent', async () => {
-  const c = new Redis(ferrite.port, '127.0.0.1');
+test('a reply the client sized itself is cut at the hard limit: HRANDFIELD/SRANDMEMBER/ZRANDMEMBER -999999999, KEYS, LRANGE, SMEMBERS, ZRANGE, SORT, MGET, SCAN: nothing of it is sent (as redis-server)', async () => {
+  const redis = await startRedis();
+  try {
+    for (const port of [redis.port, ferrite.port]) await hugeRepliesAreCut(port);
+  } finally {
+    await redis.close();
+  }
+});
+
+async function hugeRepliesAreCut(port: number): Promise<void> {
+  const c = new Redis(port, '127.0.0.1');
   try {
     await c.config('SET', 'client-output-buffer-limit', 'normal 1000000 0 0');
     await c.hset('h', 'a', 'b');
@@ -202,9 +211,9 @@ test('a reply the client sized itself is cut at the hard limit: HRANDFIELD/SRAND
       'ZRANGE zset 0 -1 WITHSCORES\r\n', 'SORT list ALPHA\r\n', 'SCAN 0 COUNT 100000\r\n', mget,
     ];
     for (const command of commands) {
-      const received = await untilClosed(ferrite.port, command);
+      const received = await untilClosed(port, command);
       // The whole reply is over the limit before any of it is written, so none of it goes out.
-      assert.is(received, 0, `${command.slice(0, 40)}: ${received} bytes sent`);
+      assert.is(received, 0, `${port === ferrite.port ? 'ferrite' : 'redis-server'} ${command.slice(0, 40)}: ${received} bytes sent`);
       assert.is(await c.ping(), 'PONG');
     }
     assert.is(await c.hget('h', 'a'), 'b');
@@ -212,7 +221,7 @@ test('a reply the client sized itself is cut at the hard limit: HRANDFIELD/SRAND
     await c.config('SET', 'client-output-buffer-limit', 'normal 0 0 0');
     c.disconnect();
   }
-});
+}
 
 test('soft limit on the normal class cuts a client that stays over it without sending anything more', async () => {
   const c = new Redis(ferrite.port, '127.0.0.1');
