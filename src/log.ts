@@ -11,6 +11,8 @@ export class ServerLog implements Logger {
   level = 2;
   file = '';
   role = 'M';
+  /** Whether this server follows a master: its lines then say 'S' where a master's say 'M', as Redis'. */
+  following: (() => boolean) | undefined;
   /** Set by embedders and tests that want a silent server. */
   silent = false;
 
@@ -43,7 +45,8 @@ export class ServerLog implements Logger {
     const d = new Date();
     const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
     const stamp = `${pad(d.getDate())} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
-    this.emit(`${process.pid}:${this.role} ${stamp} ${MARKS[level]} ${msg}\n`);
+    const role = this.role === 'M' && this.following?.() === true ? 'S' : this.role;
+    this.emit(`${process.pid}:${role} ${stamp} ${MARKS[level]} ${msg}\n`);
   }
 
   private emit(text: string): void {

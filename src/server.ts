@@ -70,6 +70,7 @@ export class FerriteServer implements ServerControl {
     this.log.setLevel(config.get('loglevel')!);
     this.log.file = config.get('logfile')!;
     this.state = new ServerState(config, this.log, this.events);
+    this.log.following = () => this.state.keyspace.isReplica;
     this.state.control = this;
     this.table = new CommandTable(ALL_COMMANDS);
     this.startupError = applyRenames(config, this.table);

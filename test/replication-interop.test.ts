@@ -77,6 +77,9 @@ test('Ferrite master and Ferrite replica, disk-based sync (repl-diskless-sync no
   await waitInSync(m, replica.client());
   await assertSameData(master, replica);
   assert.match(master.log(), /Starting BGSAVE for SYNC with target: disk/);
+  // As redis-server: a replica's lines say S where a master's say M.
+  assert.match(replica.log(), new RegExp(`^${replica.process.pid}:S \\d\\d \\w{3} \\d{4} [\\d:.]+ \\* .*MASTER <-> REPLICA sync`, 'm'));
+  assert.match(master.log(), new RegExp(`^${master.process.pid}:M .*Starting BGSAVE for SYNC`, 'm'));
 });
 
 test('a chained replica receives the stream verbatim and keeps the same offsets', async () => {
