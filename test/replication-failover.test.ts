@@ -41,6 +41,10 @@ for (const kind of KINDS) {
     const l = lone.client();
     assert.is(await reply(l.call('FAILOVER')), 'ERR FAILOVER requires connected replicas.');
     assert.is(await reply(l.call('FAILOVER', 'ABORT')), 'ERR No failover in progress.');
+    assert.is(await reply(l.call('FAILOVER', 'TO', '127.0.0.1')), 'ERR syntax error');
+    assert.is(await reply(l.call('FAILOVER', 'TO', '127.0.0.1', 'abc')), 'ERR value is not an integer or out of range');
+    assert.is(await reply(l.call('FAILOVER', 'TIMEOUT', '0')), 'ERR FAILOVER timeout must be greater than 0');
+    assert.is(await reply(l.call('FAILOVER', 'TIMEOUT', '10', 'TIMEOUT', '10')), 'ERR syntax error');
     const { replica, m, r } = await pair(kind);
     assert.is(await reply(m.call('FAILOVER', 'TO', '127.0.0.1', String(replica.port), 'FORCE')), 'ERR FAILOVER with force option requires both a timeout and target HOST and IP.');
     assert.is(await reply(m.call('FAILOVER', 'FORCE', 'TIMEOUT', '100')), 'ERR FAILOVER with force option requires both a timeout and target HOST and IP.');
@@ -83,6 +87,10 @@ for (const kind of KINDS) {
       assert.is(await m.call('FAILOVER', 'TO', '127.0.0.1', String(replica.port), 'FORCE', 'TIMEOUT', '200'), 'OK');
       assert.is(await replInfo(m, 'master_failover_state'), 'waiting-for-sync');
       await stateIs(m, 'failover-in-progress');
+      // Already turned towards the target, whose answer to PSYNC FAILOVER ends the failover.
+      const role = (await m.role()) as unknown[];
+      assert.equal(role.slice(0, 3), ['slave', '127.0.0.1', replica.port]);
+      assert.is(await replInfo(m, 'master_host'), '127.0.0.1');
     } finally {
       replica.process.kill('SIGCONT');
     }
