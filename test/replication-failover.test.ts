@@ -99,6 +99,25 @@ for (const kind of KINDS) {
     await stateIs(m, 'no-failover');
     assert.is(await r.get('behind'), '1');
   });
+
+  test(`${kind}: FAILOVER ABORT while the forced failover is in progress: back to master`, async () => {
+    const { replica, m, r } = await pair(kind);
+    replica.process.kill('SIGSTOP');
+    try {
+      await m.set('behind', '1');
+      assert.is(await m.call('FAILOVER', 'TO', '127.0.0.1', String(replica.port), 'FORCE', 'TIMEOUT', '200'), 'OK');
+      await stateIs(m, 'failover-in-progress');
+      assert.is(await m.call('FAILOVER', 'ABORT'), 'OK');
+      assert.is(await replInfo(m, 'master_failover_state'), 'no-failover');
+      await roleIs(m, 'master');
+      assert.is(await m.set('after-abort', '1'), 'OK');
+    } finally {
+      replica.process.kill('SIGCONT');
+    }
+    await waitInSync(m, r);
+    assert.is(await r.get('after-abort'), '1');
+    assert.is(((await r.role()) as string[])[0], 'slave');
+  });
 }
 
 for (const kind of KINDS) {
