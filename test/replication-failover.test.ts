@@ -157,4 +157,28 @@ for (const kind of KINDS) {
   });
 }
 
+for (const kind of KINDS) {
+  test(`${kind}: replica-announce-ip/port is what the master lists for the replica (INFO, ROLE)`, async () => {
+    const master = await startNode(kind);
+    const m = master.client();
+    const replica = await startNode(kind, ['--replicaof', '127.0.0.1', String(master.port), '--replica-announce-ip', '10.1.2.3', '--replica-announce-port', '6999']);
+    await waitInSync(m, replica.client());
+    await eventually('the announced address', async () => (/slave0:ip=10\.1\.2\.3,port=6999,state=online/.test(String(await m.info('replication'))) ? true : undefined));
+    const role = (await m.call('ROLE')) as [string, number, [string, string, string][]];
+    assert.equal(role[2].map(([ip, port]) => [ip, port]), [['10.1.2.3', '6999']], kind);
+  });
+}
+
+for (const kind of KINDS) {
+  test(`${kind}: repl-diskless-sync-max-replicas starts a delayed diskless sync as soon as that many replicas wait`, async () => {
+    // A 60 s delay that only the max-replicas rule can cut short within the 10 s wait below.
+    const master = await startNode(kind, ['--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '60', '--repl-diskless-sync-max-replicas', '1']);
+    const m = master.client();
+    await m.set('k', 'v');
+    const replica = await startNode(kind, ['--replicaof', '127.0.0.1', String(master.port)]);
+    await waitInSync(m, replica.client(), 10_000);
+    assert.is(await replica.client().get('k'), 'v', kind);
+  });
+}
+
 test.run();
