@@ -8,33 +8,16 @@
 //     by the pool's ring and by real nutcracker (keys written through it, found on the servers).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createPool, parseServerList, RedisPool, Ring, type MemcachedPool } from '../src/cluster-client/index.js';
-import { freePort } from './servers.js';
+import { freePort, waitForPort } from './servers.js';
 
 interface Proc {
   readonly port: number;
   readonly memcachedPort: number;
   stop(): Promise<void>;
-}
-
-async function waitFor(port: number, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = createConnection({ port, host: '127.0.0.1' }, () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`nothing listening on ${port}`);
 }
 
 function stopper(child: ChildProcess, after?: () => void): () => Promise<void> {
@@ -54,8 +37,8 @@ async function startFerrite(): Promise<Proc> {
   const [port, memcachedPort] = [await freePort(), await freePort()];
   const bin = new URL('../../bin/ferrite-server', import.meta.url).pathname;
   const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--memcached-port', String(memcachedPort), '--loglevel', 'warning', '--save', ''], { stdio: 'ignore' });
-  await waitFor(port, child);
-  await waitFor(memcachedPort, child);
+  await waitForPort(port, child);
+  await waitForPort(memcachedPort, child);
   return { port, memcachedPort, stop: stopper(child) };
 }
 
@@ -65,7 +48,7 @@ async function startNutcracker(redis: boolean, servers: string[]): Promise<Proc>
   const conf = join(dir, 'nutcracker.yml');
   writeFileSync(conf, [`bench:`, `  listen: 127.0.0.1:${port}`, `  redis: ${redis}`, `  hash: fnv1a_64`, `  distribution: ketama`, `  servers:`, ...servers.map((s) => `    - ${s}`), ''].join('\n'));
   const child = spawn('/usr/sbin/nutcracker', ['-c', conf, '-s', String(stats), '-a', '127.0.0.1', '-o', join(dir, 'log'), '-p', join(dir, 'pid')], { stdio: 'ignore' });
-  await waitFor(port, child);
+  await waitForPort(port, child);
   return { port, memcachedPort: port, stop: stopper(child, () => rmSync(dir, { recursive: true, force: true })) };
 }
 

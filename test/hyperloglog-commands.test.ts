@@ -11,6 +11,7 @@ import { Redis } from 'ioredis';
 import type { RunningServer } from '../src/index.js';
 import { RawClient, startFerrite, startRedis, type ExternalServer } from './helpers/servers.js';
 import { mulberry32 as makeRandom } from './helpers/random.js';
+import { commandsIn } from './helpers/aof.js';
 
 const SEED = Number(process.env.HLL_SEED ?? Math.floor(Math.random() * 2 ** 31));
 console.log(`hyperloglog seed: ${SEED} (set HLL_SEED to replay)`);
@@ -258,26 +259,6 @@ test('dirty counts and keyspace hits/misses match redis-server (PFADD dirty: whe
     assert.equal(ourLookups, theirLookups, show(argv));
   }
 });
-
-/** The commands in a RESP stream (an AOF file). */
-function commandsIn(stream: string): string[][] {
-  const out: string[][] = [];
-  let pos = 0;
-  while (pos < stream.length) {
-    const headerEnd = stream.indexOf('\r\n', pos);
-    const count = Number(stream.slice(pos + 1, headerEnd));
-    pos = headerEnd + 2;
-    const argv: string[] = [];
-    for (let i = 0; i < count; i++) {
-      const lenEnd = stream.indexOf('\r\n', pos);
-      const len = Number(stream.slice(pos + 1, lenEnd));
-      argv.push(stream.slice(lenEnd + 2, lenEnd + 2 + len));
-      pos = lenEnd + 2 + len + 2;
-    }
-    out.push(argv);
-  }
-  return out;
-}
 
 test('propagation matches redis-server\'s AOF (a PFCOUNT that refreshes the cache included)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ferrite-hll-aof-'));
